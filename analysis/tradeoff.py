@@ -1,0 +1,449 @@
+"""The kontanthjælp–førtidspension trade-off ("forbundne kar"), measured.
+
+KL's central critique of the Ministry's benchmark (2018): municipalities with good results on
+kontanthjælp typically have bad results on førtidspension and ressourceforløb, so a ranking
+that leaves førtidspension out systematically favours municipalities that award it. This
+module makes the claim testable:
+
+* residuals (actual − expected, percentage points of the population 16–66) for every benefit
+  group from one set of cells (:func:`group_residuals`);
+* the correlation of residuals across municipalities with bootstrap intervals
+  (:func:`residual_correlation`) and the specific two-sided test of one side against the other
+  (:func:`tradeoff_test`);
+* the rank under two benefit sets and the rank shift, who moves most, and whether they move the
+  way the trade-off predicts (:func:`rank_shifts`);
+* a substitution flag: better than expected on one side, worse on the other.
+
+Sign convention: a residual below zero means fewer full-time persons than expected (good);
+rank 1 is the most negative residual; ``rank_shift = rank_all − rank_bm2018`` so a positive
+shift means the municipality does worse once all benefit groups count.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from analysis.benefits import GROUPS, SETS, resolve
+
+DEFAULT_SIDE_A: tuple[str, ...] = ("kontanthjaelp",)
+DEFAULT_SIDE_B: tuple[str, ...] = ("foertidspension",)
+CorrMethod = Literal["pearson", "spearman"]
+
+
+def group_residuals(fits: Mapping[str, Any]) -> pd.DataFrame:
+    """Residual (``difference_pp``) per municipality for each fitted benefit group or set.
+
+    Parameters
+    ----------
+    fits
+        Mapping from a group/set name to a fitted results object with a ``difference_pp``
+        series indexed by municipality code (as returned by :func:`analysis.model.fit_many`).
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``code``, one column per entry of ``fits``.
+    """
+    if not fits:
+        raise ValueError("fits: no fitted benefit groups given")
+    frame = pd.DataFrame({name: res.difference_pp for name, res in fits.items()})
+    frame.index.name = "code"
+    if frame.isna().any().any():
+        bad = frame.columns[frame.isna().any()].tolist()
+        raise ValueError(f"fits: residuals missing for some municipalities in {bad}")
+    return frame
+
+
+def _side(resid: pd.DataFrame, side: Sequence[str], name: str) -> pd.Series:
+    missing = [g for g in side if g not in resid.columns]
+    if missing:
+        raise ValueError(
+            f"{name}: group(s) {missing} have no residuals; fitted groups are {list(resid.columns)}"
+        )
+    return resid[list(side)].sum(axis=1)
+
+
+def _corr(a: np.ndarray, b: np.ndarray, method: CorrMethod) -> np.ndarray:
+    """Column-wise correlation of matching columns of two (n × R) arrays."""
+    if method == "spearman":
+        a = np.argsort(np.argsort(a, axis=0), axis=0).astype(float)
+        b = np.argsort(np.argsort(b, axis=0), axis=0).astype(float)
+    a = a - a.mean(axis=0)
+    b = b - b.mean(axis=0)
+    denom = np.sqrt((a * a).sum(axis=0) * (b * b).sum(axis=0))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (a * b).sum(axis=0) / denom
+
+
+@dataclass(frozen=True)
+class CorrelationTest:
+    """Correlation of two residual series across municipalities, with a bootstrap interval."""
+
+    side_a: tuple[str, ...]
+    side_b: tuple[str, ...]
+    method: str
+    estimate: float
+    lower: float
+    upper: float
+    level: float
+    n: int
+    replicates: int
+    p_value: float
+
+    @property
+    def covers_zero(self) -> bool:
+        return self.lower <= 0.0 <= self.upper
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "side_a": "+".join(self.side_a),
+            "side_b": "+".join(self.side_b),
+            "method": self.method,
+            "estimate": self.estimate,
+            "lower": self.lower,
+            "upper": self.upper,
+            "level": self.level,
+            "n": self.n,
+            "replicates": self.replicates,
+            "p_value": self.p_value,
+        }
+
+    def __str__(self) -> str:
+        return (
+            f"corr({'+'.join(self.side_a)}, {'+'.join(self.side_b)}) = {self.estimate:.3f} "
+            f"[{self.lower:.3f}; {self.upper:.3f}] ({self.level:.0%} bootstrap interval, "
+            f"{self.replicates} replicates, {self.n} municipalities, p = {self.p_value:.3g})"
+        )
+
+
+def tradeoff_test(
+    resid: pd.DataFrame,
+    *,
+    side_a: Sequence[str] = DEFAULT_SIDE_A,
+    side_b: Sequence[str] = DEFAULT_SIDE_B,
+    method: CorrMethod = "pearson",
+    replicates: int = 2000,
+    level: float = 0.95,
+    seed: int = 0,
+) -> CorrelationTest:
+    """Correlation across municipalities of the residuals of two sides of the trade-off.
+
+    Parameters
+    ----------
+    resid
+        Output of :func:`group_residuals`.
+    side_a, side_b
+        Groups summed on each side (default kontanthjælp vs førtidspension).
+    method
+        ``"pearson"`` or ``"spearman"``.
+    replicates
+        Municipality (pairs) bootstrap replicates for the percentile interval.
+    level
+        Interval level.
+    seed
+        Seed of the bootstrap; same seed, same interval.
+
+    Notes
+    -----
+    The interval resamples the 98 municipalities with replacement (pairs bootstrap), so it
+    speaks to the correlation in the population of municipalities that the observed ones
+    represent. The two-sided p-value is from a permutation of side B (``replicates`` draws),
+    which is exact under exchangeability and needs no normality.
+    """
+    if method not in ("pearson", "spearman"):
+        raise ValueError(f"method: expected 'pearson' or 'spearman', got {method!r}")
+    if not 0 < level < 1:
+        raise ValueError(f"level: expected a number in (0, 1), got {level!r}")
+    if replicates < 100:
+        raise ValueError(f"replicates: expected at least 100, got {replicates}")
+    if set(side_a) & set(side_b):
+        raise ValueError(f"side_a and side_b overlap: {sorted(set(side_a) & set(side_b))}")
+    a = _side(resid, side_a, "side_a").to_numpy(float)
+    b = _side(resid, side_b, "side_b").to_numpy(float)
+    n = len(a)
+    est = float(_corr(a[:, None], b[:, None], method)[0])
+    rng = np.random.default_rng(seed)
+    idx = rng.integers(0, n, size=(n, replicates))
+    boot = _corr(a[idx], b[idx], method)
+    boot = boot[np.isfinite(boot)]
+    alpha = 1 - level
+    lower, upper = np.quantile(boot, [alpha / 2, 1 - alpha / 2])
+    perm = np.argsort(rng.random((n, replicates)), axis=0)
+    null = _corr(np.repeat(a[:, None], replicates, axis=1), b[perm], method)
+    p = float((1 + np.sum(np.abs(null) >= abs(est))) / (1 + replicates))
+    return CorrelationTest(
+        side_a=tuple(side_a),
+        side_b=tuple(side_b),
+        method=method,
+        estimate=est,
+        lower=float(lower),
+        upper=float(upper),
+        level=level,
+        n=n,
+        replicates=replicates,
+        p_value=p,
+    )
+
+
+def residual_correlation(
+    resid: pd.DataFrame,
+    *,
+    method: CorrMethod = "pearson",
+    replicates: int = 2000,
+    level: float = 0.95,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """All pairwise correlations of group residuals, with bootstrap intervals (tidy).
+
+    Returns
+    -------
+    DataFrame
+        One row per unordered pair of columns: ``a, b, corr, lower, upper, p_value``. The same
+        municipality resamples are used for every pair (seeded), so intervals are comparable.
+    """
+    rows = []
+    cols = list(resid.columns)
+    for i, ga in enumerate(cols):
+        for gb in cols[i + 1 :]:
+            t = tradeoff_test(
+                resid,
+                side_a=(ga,),
+                side_b=(gb,),
+                method=method,
+                replicates=replicates,
+                level=level,
+                seed=seed,
+            )
+            rows.append(
+                {
+                    "a": ga,
+                    "b": gb,
+                    "corr": t.estimate,
+                    "lower": t.lower,
+                    "upper": t.upper,
+                    "p_value": t.p_value,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def correlation_matrix(resid: pd.DataFrame, *, method: CorrMethod = "pearson") -> pd.DataFrame:
+    """Plain correlation matrix of the residual columns (for a heat-map or table)."""
+    if method not in ("pearson", "spearman"):
+        raise ValueError(f"method: expected 'pearson' or 'spearman', got {method!r}")
+    return resid.corr(method=method)
+
+
+def substitution_flag(
+    resid: pd.DataFrame, *, side_a: Sequence[str] = DEFAULT_SIDE_A, side_b: Sequence[str] = DEFAULT_SIDE_B
+) -> pd.Series:
+    """Label each municipality by the quadrant of its two residuals.
+
+    ``"bedre A, dårligere B"`` (below expected on side A, above on side B) is the substitution
+    pattern KL describes; ``"dårligere A, bedre B"`` the mirror image; the other two quadrants
+    are ``"bedre på begge"`` and ``"dårligere på begge"``. Exactly zero counts as "bedre"
+    (not above expected).
+    """
+    a = _side(resid, side_a, "side_a") <= 0
+    b = _side(resid, side_b, "side_b") <= 0
+    out = np.select(
+        [a & ~b, ~a & b, a & b],
+        ["bedre A, dårligere B", "dårligere A, bedre B", "bedre på begge"],
+        default="dårligere på begge",
+    )
+    return pd.Series(out, index=resid.index, name="quadrant")
+
+
+def rank_shifts(
+    rank_from: pd.Series,
+    rank_to: pd.Series,
+    *,
+    added_residual: pd.Series | None = None,
+    names: tuple[str, str] = ("bm2018", "all"),
+) -> pd.DataFrame:
+    """Rank under two benefit sets, the shift, and whether the move fits the trade-off.
+
+    Parameters
+    ----------
+    rank_from, rank_to
+        Ranks (1 = furthest below expected) indexed by municipality code.
+    added_residual
+        Residual (pct.-points) of the groups that ``rank_to`` adds. The trade-off predicts that
+        municipalities above expected on the added groups (positive residual) move down
+        (positive shift) and those below expected move up.
+    names
+        Labels of the two sets, used in the column names ``rank_<from>`` and ``rank_<to>``.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``code``: ``rank_<from>``, ``rank_<to>``, ``rank_shift`` (to − from),
+        ``abs_shift``, and with ``added_residual``: ``predicted_direction`` (+1 down, −1 up)
+        and ``as_predicted`` (the shift has the predicted sign; False for no move).
+    """
+    if not rank_from.index.equals(rank_to.index) and set(rank_from.index) != set(rank_to.index):
+        raise ValueError("rank_from and rank_to must cover the same municipalities")
+    rank_to = rank_to.reindex(rank_from.index)
+    f, t = names
+    out = pd.DataFrame({f"rank_{f}": rank_from.astype(int), f"rank_{t}": rank_to.astype(int)})
+    out["rank_shift"] = out[f"rank_{t}"] - out[f"rank_{f}"]
+    out["abs_shift"] = out["rank_shift"].abs()
+    if added_residual is not None:
+        added = added_residual.reindex(rank_from.index)
+        if added.isna().any():
+            raise ValueError("added_residual: missing values for some municipalities")
+        out["predicted_direction"] = np.sign(added).astype(int)
+        out["as_predicted"] = np.sign(out["rank_shift"]) == out["predicted_direction"]
+    out.index.name = "code"
+    return out
+
+
+@dataclass(frozen=True)
+class TradeoffAnalysis:
+    """Everything the trade-off notebook and CLI show, computed once."""
+
+    residuals: pd.DataFrame
+    test: CorrelationTest
+    correlations: pd.DataFrame
+    shifts: pd.DataFrame
+    table: pd.DataFrame
+    set_from: str
+    set_to: str
+    synthetic: bool
+
+    def movers(self, n: int = 10) -> pd.DataFrame:
+        """The ``n`` municipalities whose rank moves most (ties by code)."""
+        return self.table.sort_values(["abs_shift", "code"], ascending=[False, True]).head(n)
+
+    def n_moved(self, k: int = 10) -> int:
+        """How many municipalities move more than ``k`` places (cf. KL's "43 kommuner")."""
+        return int((self.table["abs_shift"] > k).sum())
+
+    def share_as_predicted(self, k: int = 0) -> float:
+        """Share of municipalities moving more than ``k`` places whose move fits the trade-off."""
+        moved = self.table[self.table["abs_shift"] > k]
+        return float(moved["as_predicted"].mean()) if len(moved) else float("nan")
+
+
+def analyse(
+    persons: pd.DataFrame,
+    municipalities: pd.DataFrame,
+    *,
+    spec: Literal["pooled", "fe"] = "pooled",
+    set_from: str = "bm2018",
+    set_to: str = "all",
+    side_a: Sequence[str] = DEFAULT_SIDE_A,
+    side_b: Sequence[str] = DEFAULT_SIDE_B,
+    replicates: int = 2000,
+    level: float = 0.95,
+    seed: int = 0,
+) -> TradeoffAnalysis:
+    """Fit every group and both sets once, then compute the trade-off diagnostics.
+
+    Examples
+    --------
+    >>> from analysis.synth import generate
+    >>> from analysis.tradeoff import analyse
+    >>> reg = generate(n_persons=20_000, seed=1)
+    >>> ta = analyse(reg.persons, reg.municipalities, replicates=200)
+    >>> ta.test.estimate < 0
+    True
+    """
+    from analysis.model import fit_many
+
+    name_from, groups_from = resolve(set_from)
+    name_to, groups_to = resolve(set_to)
+    added = tuple(g for g in groups_to if g not in groups_from)
+    if not added:
+        raise ValueError(f"set_to {set_to!r} adds no groups to set_from {set_from!r}")
+    wanted = list(dict.fromkeys([*GROUPS, name_from, name_to]))
+    fits = fit_many(
+        persons, municipalities, benefit_sets=[_as_spec(w) for w in wanted], spec=spec, bootstrap=0, seed=seed
+    )
+    resid = group_residuals({g: fits[g] for g in GROUPS})
+    test = tradeoff_test(resid, side_a=side_a, side_b=side_b, replicates=replicates, level=level, seed=seed)
+    corr = residual_correlation(resid, replicates=replicates, level=level, seed=seed)
+    shifts = rank_shifts(
+        fits[name_from].rank,
+        fits[name_to].rank,
+        added_residual=resid[list(added)].sum(axis=1),
+        names=(name_from, name_to),
+    )
+    table = shifts.join(resid.add_prefix("resid_"))
+    table["quadrant"] = substitution_flag(resid, side_a=side_a, side_b=side_b)
+    table[f"difference_pp_{name_from}"] = fits[name_from].difference_pp
+    table[f"difference_pp_{name_to}"] = fits[name_to].difference_pp
+    table = table.reset_index()
+    synthetic = bool(getattr(persons, "attrs", {}).get("synthetic", False))
+    return TradeoffAnalysis(
+        residuals=resid,
+        test=test,
+        correlations=corr,
+        shifts=shifts,
+        table=table,
+        set_from=name_from,
+        set_to=name_to,
+        synthetic=synthetic,
+    )
+
+
+def _as_spec(name: str) -> str:
+    """Benefit-set argument for the model: named sets stay names, composites become lists."""
+    return name if name in SETS or name in GROUPS else ",".join(name.split("+"))
+
+
+def main(
+    argv: list[str] | None = None, *, prog: str = "kommunebench tradeoff", command: str = "tradeoff"
+) -> int:
+    """``kommunebench tradeoff --data DIR [--spec pooled|fe] --out FILE.parquet``."""
+    parser = argparse.ArgumentParser(
+        prog=prog, description="Kontanthjælp–førtidspension trade-off: residual correlation and rank shifts."
+    )
+    parser.add_argument("--data", required=True, type=Path, help="register folder (persons/municipalities)")
+    parser.add_argument("--spec", default="pooled", choices=["pooled", "fe"])
+    parser.add_argument("--side-a", default="kontanthjaelp", help="groups on side A, comma-separated")
+    parser.add_argument("--side-b", default="foertidspension", help="groups on side B, comma-separated")
+    parser.add_argument("--from-set", default="bm2018", help="benefit set of the reference ranking")
+    parser.add_argument("--to-set", default="all", help="benefit set of the comparison ranking")
+    parser.add_argument("--replicates", type=int, default=2000, help="bootstrap replicates")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", required=True, type=Path, help="output Parquet file")
+    args = parser.parse_args(argv)
+
+    from analysis.io import write_parquet_atomic
+    from analysis.synth import load_register
+
+    reg = load_register(args.data)
+    ta = analyse(
+        reg.persons,
+        reg.municipalities,
+        spec=args.spec,
+        set_from=args.from_set,
+        set_to=args.to_set,
+        side_a=_split(args.side_a, "--side-a"),
+        side_b=_split(args.side_b, "--side-b"),
+        replicates=args.replicates,
+        seed=args.seed,
+    )
+    write_parquet_atomic(ta.table, args.out, metadata={"test": ta.test.as_dict(), "synthetic": ta.synthetic})
+    label = " (SYNTETISKE DATA)" if ta.synthetic else ""
+    print(f"{ta.test}{label}")
+    print(f"{ta.n_moved(10)} municipalities move more than 10 places from {ta.set_from} to {ta.set_to}")
+    print(f"wrote {args.out}", file=sys.stderr)
+    return 0
+
+
+def _split(text: str, flag: str) -> tuple[str, ...]:
+    parts = tuple(p.strip() for p in text.split(",") if p.strip())
+    unknown = [p for p in parts if p not in GROUPS]
+    if not parts or unknown:
+        raise SystemExit(f"{flag}: expected comma-separated groups from {', '.join(GROUPS)}, got {text!r}")
+    return parts
