@@ -1,0 +1,245 @@
+"""OLS of the linear probability model on cell sufficient statistics.
+
+The estimator is ordinary least squares on the person rows; it is computed from cells
+(:mod:`analysis.model.cells`) without ever forming the person-level design matrix. For a cell
+:math:`c` with :math:`n_c` persons, regressors :math:`x_c`, outcome sum :math:`S_c` and sum of
+squares :math:`Q_c`:
+
+.. math::
+
+    X'X = \\sum_c n_c x_c x_c', \\qquad X'y = \\sum_c x_c S_c, \\qquad
+    \\sum_{i\\in c} e_i = S_c - n_c \\hat y_c, \\qquad
+    \\sum_{i\\in c} e_i^2 = Q_c - 2 \\hat y_c S_c + n_c \\hat y_c^2 .
+
+Covariances follow linearmodels (``IV2SLS``/``AbsorbingLS``) exactly:
+
+* ``unadjusted``: :math:`s^2 (X'X)^{-1}` with :math:`s^2 = e'e/n`;
+* ``robust`` (HC0): :math:`(X'X)^{-1} \\left(\\sum_c x_c x_c' \\sum_{i\\in c} e_i^2\\right) (X'X)^{-1}`;
+* ``clustered`` by municipality: meat :math:`\\sum_m s_m s_m'` with
+  :math:`s_m = \\sum_{c\\in m} x_c (S_c - n_c\\hat y_c)`.
+
+With ``debiased=True`` the unadjusted and robust covariances are multiplied by
+:math:`n/(n-k)` and the clustered one by :math:`\\frac{G}{G-1}\\frac{n-1}{n-k}` (G clusters),
+as linearmodels does. In the fixed-effects specification :math:`k` counts the municipality
+dummies (less one for the constant) for the unadjusted and robust covariances but not for the
+clustered one, because the effects are nested in the municipality clusters — the convention of
+``AbsorbingLS``, ``PanelOLS`` and Stata's ``areg``/``xtreg, fe``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import scipy.linalg
+import scipy.sparse as sp
+
+from analysis.model.cells import LEVELS, LOCAL, Cells
+
+Spec = Literal["pooled", "fe"]
+CovType = Literal["unadjusted", "robust", "clustered"]
+SPECS: tuple[str, ...] = ("pooled", "fe")
+COV_TYPES: tuple[str, ...] = ("unadjusted", "robust", "clustered")
+BLOCKS: tuple[str, ...] = ("demography", "education", "origin", "family", "prior", "local", "year")
+
+
+def check_choice(name: str, value: object, allowed: tuple[str, ...]) -> None:
+    """Raise ``ValueError`` naming the parameter and the allowed values."""
+    if value not in allowed:
+        raise ValueError(f"{name}: got {value!r}; expected one of {', '.join(map(repr, allowed))}")
+
+
+@dataclass(frozen=True)
+class Design:
+    """Cell-level design matrix with term names and rammevilkår blocks."""
+
+    x: np.ndarray  # cells × p, column 0 is the constant
+    terms: tuple[str, ...]
+    blocks: dict[str, tuple[int, ...]]
+    dropped: tuple[str, ...]  # dummy columns without any person (level absent)
+
+
+def design(cells: Cells, spec: Spec) -> Design:
+    """Dummy-coded regressors per cell (reference levels dropped, intercept kept).
+
+    Age and sex enter as interaction dummies (reference ``16-24 × mand``); education, origin,
+    family and prior history (0–5 years, as categories) as main-effect dummies; in the pooled
+    specification the three local rammevilkår as levels; year dummies when there are several
+    years.
+    """
+    cols: list[np.ndarray] = [np.ones(len(cells))]
+    terms: list[str] = ["const"]
+    blocks: dict[str, list[int]] = {b: [] for b in BLOCKS}
+    dropped: list[str] = []
+
+    def add(block: str, name: str, col: np.ndarray) -> None:
+        if not np.any(col):
+            dropped.append(name)
+            return
+        blocks[block].append(len(cols))
+        cols.append(col.astype(np.float64))
+        terms.append(name)
+
+    lv = cells.levels
+    agesex = lv["age"].astype(np.int64) * 2 + lv["sex"]
+    for a, age in enumerate(LEVELS["age"]):
+        for s, sex in enumerate(LEVELS["sex"]):
+            if a == 0 and s == 0:
+                continue
+            add("demography", f"age_sex[{age}:{sex}]", agesex == a * 2 + s)
+    for var in ("education", "origin", "family", "prior"):
+        for j, level in enumerate(LEVELS[var][1:], start=1):
+            add(var, f"{var}[{level}]", lv[var] == j)
+    if spec == "pooled":
+        for name in LOCAL:
+            add("local", name, cells.local[name])
+    years = np.unique(cells.year)
+    for y in years[1:]:
+        add("year", f"year[{int(y)}]", cells.year == y)
+    x = np.column_stack(cols)
+    return Design(
+        x=x,
+        terms=tuple(terms),
+        blocks={b: tuple(v) for b, v in blocks.items() if v},
+        dropped=tuple(dropped),
+    )
+
+
+@dataclass(frozen=True)
+class CellFit:
+    """Raw estimation output (arrays); wrapped by :class:`ExpectedCaseloadResults`."""
+
+    params: np.ndarray
+    cov: np.ndarray
+    terms: tuple[str, ...]
+    blocks: dict[str, tuple[int, ...]]
+    dropped: tuple[str, ...]
+    codes: np.ndarray  # municipality codes (sorted)
+    n_m: np.ndarray
+    actual: np.ndarray
+    expected: np.ndarray
+    xbar_m: np.ndarray  # M × p person-weighted covariate means
+    xbar: np.ndarray  # p national means
+    within_ss: np.ndarray  # Σ_{i∈m} (e_i − ē_m)²
+    rss: float
+    nobs: int
+    df_resid: int
+    n_clusters: int
+    r2: float
+
+
+def _solve_normal(xtx: np.ndarray, xty: np.ndarray, terms: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+    d = np.sqrt(np.diag(xtx))
+    if np.any(d == 0):
+        raise ValueError(
+            f"model: regressor(s) {[t for t, v in zip(terms, d, strict=True) if v == 0]} are all zero"
+        )
+    scaled = xtx / np.outer(d, d)
+    ev = np.linalg.eigvalsh(scaled)
+    if ev[0] < 1e-12 * ev[-1]:
+        raise ValueError(
+            "model: the regressors are (nearly) collinear (condition number "
+            f"{ev[-1] / max(ev[0], 1e-300):.3g}); check that every covariate varies in the data"
+        )
+    inv = scipy.linalg.cho_solve(scipy.linalg.cho_factor(scaled), np.eye(len(d))) / np.outer(d, d)
+    beta = inv @ xty
+    return beta, inv
+
+
+def fit_cells(
+    cells: Cells,
+    set_name: str,
+    *,
+    spec: Spec = "pooled",
+    cov_type: CovType = "clustered",
+    debiased: bool = True,
+) -> CellFit:
+    """Estimate the model for one benefit set from cell statistics.
+
+    Notes
+    -----
+    Pooled: :math:`y_i = x_i'\\beta + e_i`. Fixed effects: :math:`y_i = \\alpha_m + x_i'\\beta
+    + e_i`, estimated by the within transformation on cells and reported, as ``AbsorbingLS``
+    does, with the constant equal to the person-weighted mean effect
+    :math:`\\bar\\alpha = \\bar y - \\bar x'\\beta`.
+    """
+    check_choice("spec", spec, SPECS)
+    check_choice("cov_type", cov_type, COV_TYPES)
+    s, q = cells.outcome(set_name)
+    n = cells.n
+    des = design(cells, spec)
+    x = des.x
+    p = x.shape[1]
+    codes, cidx = np.unique(cells.code, return_inverse=True)
+    m = len(codes)
+    agg = sp.csr_matrix((np.ones(len(n)), (cidx, np.arange(len(n)))), shape=(m, len(n)))
+    n_m = agg @ n
+    nobs = int(round(n.sum()))
+    xn = x * n[:, None]
+    xbar_m = (agg @ xn) / n_m[:, None]
+    xbar = xn.sum(axis=0) / n.sum()
+    ybar_m = (agg @ s) / n_m
+    ybar = s.sum() / n.sum()
+
+    if spec == "pooled":
+        z = x
+        sz = s
+    else:
+        z = x - xbar_m[cidx] + xbar  # constant column stays 1
+        sz = s - n * (ybar_m[cidx] - ybar)
+    xtx = z.T @ (z * n[:, None])
+    xty = z.T @ sz
+    beta, xtx_inv = _solve_normal(xtx, xty, des.terms)
+
+    if spec == "pooled":
+        f = x @ beta
+        expected = n_m * (xbar_m @ beta)
+    else:
+        b1 = beta[1:]
+        f = ybar_m[cidx] + (x[:, 1:] - xbar_m[cidx, 1:]) @ b1
+        expected = n_m * (xbar_m[:, 1:] @ b1 + beta[0])
+    r = s - n * f
+    rss_c = np.maximum(q - 2.0 * f * s + n * f * f, 0.0)
+    rss = float(rss_c.sum())
+    actual = agg @ s
+    rm = agg @ r
+    within_ss = np.maximum(agg @ rss_c - rm * rm / n_m, 0.0)
+
+    k_robust = p + (m - 1 if spec == "fe" else 0)
+    k_cluster = p  # fe: effects nested in the municipality clusters are not counted
+    if cov_type == "unadjusted":
+        scale = nobs / (nobs - k_robust) if debiased else 1.0
+        cov = scale * (rss / nobs) * xtx_inv
+    elif cov_type == "robust":
+        meat = (z * rss_c[:, None]).T @ z
+        scale = nobs / (nobs - k_robust) if debiased else 1.0
+        cov = scale * xtx_inv @ meat @ xtx_inv
+    else:
+        if m < 2:
+            raise ValueError("cov_type: a clustered covariance needs at least two municipalities")
+        score = agg @ (z * r[:, None])
+        meat = score.T @ score
+        scale = (m / (m - 1)) * ((nobs - 1) / (nobs - k_cluster)) if debiased else 1.0
+        cov = scale * xtx_inv @ meat @ xtx_inv
+    cov = (cov + cov.T) / 2
+    tss = float(q.sum() - s.sum() ** 2 / n.sum())
+    return CellFit(
+        params=beta,
+        cov=cov,
+        terms=des.terms,
+        blocks=des.blocks,
+        dropped=des.dropped,
+        codes=codes,
+        n_m=n_m,
+        actual=actual,
+        expected=expected,
+        xbar_m=xbar_m,
+        xbar=xbar,
+        within_ss=within_ss,
+        rss=rss,
+        nobs=nobs,
+        df_resid=nobs - k_robust,
+        n_clusters=m,
+        r2=1.0 - rss / tss if tss > 0 else float("nan"),
+    )
