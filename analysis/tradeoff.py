@@ -62,6 +62,14 @@ def group_residuals(fits: Mapping[str, Any]) -> pd.DataFrame:
     return frame
 
 
+def group_standard_errors(fits: Mapping[str, Any]) -> pd.DataFrame:
+    """Standard error (``se_pp``) of each municipality's residual, same layout as
+    :func:`group_residuals`; used to correct correlations for estimation noise."""
+    frame = pd.DataFrame({name: res.se_pp for name, res in fits.items()})
+    frame.index.name = "code"
+    return frame
+
+
 def _side(resid: pd.DataFrame, side: Sequence[str], name: str) -> pd.Series:
     missing = [g for g in side if g not in resid.columns]
     if missing:
@@ -71,16 +79,37 @@ def _side(resid: pd.DataFrame, side: Sequence[str], name: str) -> pd.Series:
     return resid[list(side)].sum(axis=1)
 
 
-def _corr(a: np.ndarray, b: np.ndarray, method: CorrMethod) -> np.ndarray:
-    """Column-wise correlation of matching columns of two (n × R) arrays."""
+def _corr(
+    a: np.ndarray,
+    b: np.ndarray,
+    method: CorrMethod,
+    noise_a: np.ndarray | None = None,
+    noise_b: np.ndarray | None = None,
+) -> np.ndarray:
+    """Column-wise correlation of matching columns of two (n × R) arrays.
+
+    With ``noise_a``/``noise_b`` (sampling variances of each entry, same shape), the Pearson
+    correlation is corrected for attenuation: the mean sampling variance is subtracted from each
+    observed variance before dividing (Spearman's correction). Columns whose corrected variance is
+    not positive give NaN; corrected values are clipped to [−1, 1].
+    """
     if method == "spearman":
         a = np.argsort(np.argsort(a, axis=0), axis=0).astype(float)
         b = np.argsort(np.argsort(b, axis=0), axis=0).astype(float)
     a = a - a.mean(axis=0)
     b = b - b.mean(axis=0)
-    denom = np.sqrt((a * a).sum(axis=0) * (b * b).sum(axis=0))
+    n = a.shape[0]
+    var_a = (a * a).sum(axis=0) / (n - 1)
+    var_b = (b * b).sum(axis=0) / (n - 1)
+    cov = (a * b).sum(axis=0) / (n - 1)
+    if noise_a is not None and noise_b is not None:
+        var_a = var_a - noise_a.mean(axis=0)
+        var_b = var_b - noise_b.mean(axis=0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            r = cov / np.sqrt(np.where((var_a > 0) & (var_b > 0), var_a * var_b, np.nan))
+        return np.clip(r, -1.0, 1.0)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return (a * b).sum(axis=0) / denom
+        return cov / np.sqrt(var_a * var_b)
 
 
 @dataclass(frozen=True)
@@ -97,6 +126,8 @@ class CorrelationTest:
     n: int
     replicates: int
     p_value: float
+    raw_estimate: float
+    corrected: bool
 
     @property
     def covers_zero(self) -> bool:
@@ -114,13 +145,20 @@ class CorrelationTest:
             "n": self.n,
             "replicates": self.replicates,
             "p_value": self.p_value,
+            "raw_estimate": self.raw_estimate,
+            "corrected": self.corrected,
         }
 
     def __str__(self) -> str:
         return (
             f"corr({'+'.join(self.side_a)}, {'+'.join(self.side_b)}) = {self.estimate:.3f} "
             f"[{self.lower:.3f}; {self.upper:.3f}] ({self.level:.0%} bootstrap interval, "
-            f"{self.replicates} replicates, {self.n} municipalities, p = {self.p_value:.3g})"
+            f"{self.replicates} replicates, {self.n} municipalities, p = {self.p_value:.3g}"
+            + (
+                f"; corrected for estimation noise, uncorrected {self.raw_estimate:.3f})"
+                if self.corrected
+                else ")"
+            )
         )
 
 
@@ -130,11 +168,12 @@ def tradeoff_test(
     side_a: Sequence[str] = DEFAULT_SIDE_A,
     side_b: Sequence[str] = DEFAULT_SIDE_B,
     method: CorrMethod = "pearson",
+    se: pd.DataFrame | None = None,
     replicates: int = 2000,
     level: float = 0.95,
     seed: int = 0,
 ) -> CorrelationTest:
-    """Correlation across municipalities of the residuals of two sides of the trade-off.
+    r"""Correlation across municipalities of the residuals of two sides of the trade-off.
 
     Parameters
     ----------
@@ -144,6 +183,10 @@ def tradeoff_test(
         Groups summed on each side (default kontanthjælp vs førtidspension).
     method
         ``"pearson"`` or ``"spearman"``.
+    se
+        Standard errors of the residuals (same layout as ``resid``, e.g. from
+        :func:`group_standard_errors`). When given, the Pearson correlation is corrected for
+        the attenuation that estimation noise causes (see Notes).
     replicates
         Municipality (pairs) bootstrap replicates for the percentile interval.
     level
@@ -157,6 +200,19 @@ def tradeoff_test(
     speaks to the correlation in the population of municipalities that the observed ones
     represent. The two-sided p-value is from a permutation of side B (``replicates`` draws),
     which is exact under exchangeability and needs no normality.
+
+    Each municipality's residual is its true deviation plus estimation noise with variance
+    :math:`s_m^2`; noise inflates the variances but (nearly) not the covariance, so the plain
+    correlation is pulled towards 0, the more so the smaller the municipalities. With ``se`` the
+    correlation is :math:`\widehat{\text{cov}}(a,b)/\sqrt{(\hat\sigma_a^2-\bar s_a^2)
+    (\hat\sigma_b^2-\bar s_b^2)}` (Spearman 1904), recomputed in every bootstrap replicate.
+    The within-person covariance of the two groups' noise is ignored; it is small because a
+    person rarely receives both benefits in the same year.
+
+    References
+    ----------
+    Spearman, C. (1904). The proof and measurement of association between two things.
+    *American Journal of Psychology* 15(1), 72–101.
     """
     if method not in ("pearson", "spearman"):
         raise ValueError(f"method: expected 'pearson' or 'spearman', got {method!r}")
@@ -166,18 +222,33 @@ def tradeoff_test(
         raise ValueError(f"replicates: expected at least 100, got {replicates}")
     if set(side_a) & set(side_b):
         raise ValueError(f"side_a and side_b overlap: {sorted(set(side_a) & set(side_b))}")
+    if se is not None and method != "pearson":
+        raise ValueError("se: the noise correction applies to method='pearson' only")
     a = _side(resid, side_a, "side_a").to_numpy(float)
     b = _side(resid, side_b, "side_b").to_numpy(float)
     n = len(a)
-    est = float(_corr(a[:, None], b[:, None], method)[0])
+    if se is not None:
+        se = se.reindex(resid.index)
+        na = (se[list(side_a)] ** 2).sum(axis=1).to_numpy(float)
+        nb = (se[list(side_b)] ** 2).sum(axis=1).to_numpy(float)
+        if not (np.isfinite(na).all() and np.isfinite(nb).all()):
+            raise ValueError("se: missing standard errors for some municipalities")
+    else:
+        na = nb = None
+    raw = float(_corr(a[:, None], b[:, None], method)[0])
+    est = raw if na is None else float(_corr(a[:, None], b[:, None], method, na[:, None], nb[:, None])[0])
     rng = np.random.default_rng(seed)
     idx = rng.integers(0, n, size=(n, replicates))
-    boot = _corr(a[idx], b[idx], method)
+    boot = _corr(a[idx], b[idx], method, None if na is None else na[idx], None if nb is None else nb[idx])
     boot = boot[np.isfinite(boot)]
     alpha = 1 - level
     lower, upper = np.quantile(boot, [alpha / 2, 1 - alpha / 2])
     perm = np.argsort(rng.random((n, replicates)), axis=0)
-    null = _corr(np.repeat(a[:, None], replicates, axis=1), b[perm], method)
+    a_rep = np.repeat(a[:, None], replicates, axis=1)
+    if na is None:
+        null = _corr(a_rep, b[perm], method)
+    else:
+        null = _corr(a_rep, b[perm], method, np.repeat(na[:, None], replicates, axis=1), nb[perm])
     p = float((1 + np.sum(np.abs(null) >= abs(est))) / (1 + replicates))
     return CorrelationTest(
         side_a=tuple(side_a),
@@ -190,6 +261,8 @@ def tradeoff_test(
         n=n,
         replicates=replicates,
         p_value=p,
+        raw_estimate=raw,
+        corrected=na is not None,
     )
 
 
@@ -197,6 +270,7 @@ def residual_correlation(
     resid: pd.DataFrame,
     *,
     method: CorrMethod = "pearson",
+    se: pd.DataFrame | None = None,
     replicates: int = 2000,
     level: float = 0.95,
     seed: int = 0,
@@ -333,6 +407,73 @@ class TradeoffAnalysis:
         return float(moved["as_predicted"].mean()) if len(moved) else float("nan")
 
 
+def benefit_sets_needed(set_from: str = "bm2018", set_to: str = "all") -> list[str]:
+    """The benefit sets :func:`analyse_fits` needs: every group plus the two ranked sets."""
+    return list(dict.fromkeys([*GROUPS, resolve(set_from)[0], resolve(set_to)[0]]))
+
+
+def analyse_fits(
+    fits: Mapping[str, Any],
+    *,
+    set_from: str = "bm2018",
+    set_to: str = "all",
+    side_a: Sequence[str] = DEFAULT_SIDE_A,
+    side_b: Sequence[str] = DEFAULT_SIDE_B,
+    replicates: int = 2000,
+    level: float = 0.95,
+    seed: int = 0,
+) -> TradeoffAnalysis:
+    """Trade-off diagnostics from fitted models (every group and both ranked sets).
+
+    Parameters
+    ----------
+    fits
+        Fitted results keyed by set name, covering :func:`benefit_sets_needed`.
+    set_from, set_to
+        The reference ranking (default the Ministry's 2018 set) and the comparison ranking
+        (default all groups).
+    side_a, side_b
+        Groups on each side of the trade-off test.
+    replicates, level, seed
+        Bootstrap options of :func:`tradeoff_test` and :func:`residual_correlation`.
+    """
+    name_from, groups_from = resolve(set_from)
+    name_to, groups_to = resolve(set_to)
+    added = tuple(g for g in groups_to if g not in groups_from)
+    if not added:
+        raise ValueError(f"set_to {set_to!r} adds no groups to set_from {set_from!r}")
+    missing = [n for n in benefit_sets_needed(set_from, set_to) if n not in fits]
+    if missing:
+        raise ValueError(f"fits: missing fitted benefit set(s) {missing}")
+    resid = group_residuals({g: fits[g] for g in GROUPS})
+    se = group_standard_errors({g: fits[g] for g in GROUPS})
+    test = tradeoff_test(
+        resid, side_a=side_a, side_b=side_b, se=se, replicates=replicates, level=level, seed=seed
+    )
+    corr = residual_correlation(resid, se=se, replicates=replicates, level=level, seed=seed)
+    shifts = rank_shifts(
+        fits[name_from].rank,
+        fits[name_to].rank,
+        added_residual=resid[list(added)].sum(axis=1),
+        names=(name_from, name_to),
+    )
+    table = shifts.join(resid.add_prefix("resid_"))
+    table["quadrant"] = substitution_flag(resid, side_a=side_a, side_b=side_b)
+    table[f"difference_pp_{name_from}"] = fits[name_from].difference_pp
+    table[f"difference_pp_{name_to}"] = fits[name_to].difference_pp
+    table = table.reset_index()
+    return TradeoffAnalysis(
+        residuals=resid,
+        test=test,
+        correlations=corr,
+        shifts=shifts,
+        table=table,
+        set_from=name_from,
+        set_to=name_to,
+        synthetic=bool(fits[name_from].synthetic),
+    )
+
+
 def analyse(
     persons: pd.DataFrame,
     municipalities: pd.DataFrame,
@@ -346,7 +487,7 @@ def analyse(
     level: float = 0.95,
     seed: int = 0,
 ) -> TradeoffAnalysis:
-    """Fit every group and both sets once, then compute the trade-off diagnostics.
+    """Fit every group and both sets from one set of cells, then run :func:`analyse_fits`.
 
     Examples
     --------
@@ -359,39 +500,19 @@ def analyse(
     """
     from analysis.model import fit_many
 
-    name_from, groups_from = resolve(set_from)
-    name_to, groups_to = resolve(set_to)
-    added = tuple(g for g in groups_to if g not in groups_from)
-    if not added:
-        raise ValueError(f"set_to {set_to!r} adds no groups to set_from {set_from!r}")
-    wanted = list(dict.fromkeys([*GROUPS, name_from, name_to]))
+    wanted = benefit_sets_needed(set_from, set_to)
     fits = fit_many(
         persons, municipalities, benefit_sets=[_as_spec(w) for w in wanted], spec=spec, bootstrap=0, seed=seed
     )
-    resid = group_residuals({g: fits[g] for g in GROUPS})
-    test = tradeoff_test(resid, side_a=side_a, side_b=side_b, replicates=replicates, level=level, seed=seed)
-    corr = residual_correlation(resid, replicates=replicates, level=level, seed=seed)
-    shifts = rank_shifts(
-        fits[name_from].rank,
-        fits[name_to].rank,
-        added_residual=resid[list(added)].sum(axis=1),
-        names=(name_from, name_to),
-    )
-    table = shifts.join(resid.add_prefix("resid_"))
-    table["quadrant"] = substitution_flag(resid, side_a=side_a, side_b=side_b)
-    table[f"difference_pp_{name_from}"] = fits[name_from].difference_pp
-    table[f"difference_pp_{name_to}"] = fits[name_to].difference_pp
-    table = table.reset_index()
-    synthetic = bool(getattr(persons, "attrs", {}).get("synthetic", False))
-    return TradeoffAnalysis(
-        residuals=resid,
-        test=test,
-        correlations=corr,
-        shifts=shifts,
-        table=table,
-        set_from=name_from,
-        set_to=name_to,
-        synthetic=synthetic,
+    return analyse_fits(
+        fits,
+        set_from=set_from,
+        set_to=set_to,
+        side_a=side_a,
+        side_b=side_b,
+        replicates=replicates,
+        level=level,
+        seed=seed,
     )
 
 
