@@ -1,0 +1,238 @@
+"""Danish number formats, Typst escaping and the table/figure display objects."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import math
+import shutil
+from decimal import ROUND_HALF_UP, Decimal
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis.paths import TEMPLATES_DIR
+from analysis.reporting.fmt import (
+    MINUS,
+    ReportBox,
+    ReportFigure,
+    ReportTable,
+    date_da,
+    num,
+    pct,
+    persons,
+    pp,
+    rank_interval,
+    share,
+    typst_escape,
+)
+from analysis.reporting.theme import SYNTHETIC_SOURCE, apply_theme, source_line
+
+
+# --------------------------------------------------------------------------- numbers
+@pytest.mark.parametrize(
+    ("x", "decimals", "expected"),
+    [
+        (1234.5, 1, "1.234,5"),
+        (0, 0, "0"),
+        (999.96, 1, "1.000,0"),
+        (1234567.891, 2, "1.234.567,89"),
+        (-1234.5, 1, "−1.234,5"),
+        (0.45, 1, "0,5"),  # half away from zero on the decimal value (binary 0.45 < 0.45)
+        (2.5, 0, "3"),  # not banker's rounding
+        (-2.5, 0, "−3"),
+        (-0.04, 1, "0,0"),  # rounds to zero: no minus sign
+        (12, 2, "12,00"),
+        (np.float64(3.14159), 3, "3,142"),
+        (np.int64(-42000), 0, "−42.000"),
+    ],
+)
+def test_num_danish_format(x, decimals, expected):
+    assert num(x, decimals) == expected
+
+
+def test_num_uses_true_minus_and_optional_plus():
+    assert num(-1, 0)[0] == MINUS == "\u2212"
+    assert num(1.25, 1, sign=True) == "+1,3"
+    assert num(0.0, 1, sign=True) == "0,0"
+
+
+@pytest.mark.parametrize("missing", [None, float("nan"), np.nan, pd.NA])
+def test_num_missing_is_dash(missing):
+    assert num(missing, 1) == "–"
+
+
+def test_num_rejects_bad_input():
+    with pytest.raises(TypeError, match="real number"):
+        num("12", 1)
+    with pytest.raises(ValueError, match="decimals"):
+        num(1.0, -1)
+
+
+def test_num_matches_independent_decimal_rounding():
+    # Reference: Python's Decimal with ROUND_HALF_UP on the repr, then manual separators.
+    rng = np.random.default_rng(1)
+    for x in rng.normal(0, 1e5, size=200):
+        d = Decimal(repr(float(x))).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        sign = "−" if d < 0 else ""
+        whole, frac = f"{abs(d):.2f}".split(".")
+        groups = []
+        while whole:
+            groups.insert(0, whole[-3:])
+            whole = whole[:-3]
+        expected = f"{sign}{'.'.join(groups)},{frac}"
+        if d == 0:
+            expected = expected.lstrip("−")
+        assert num(float(x), 2) == expected
+
+
+def test_pct_pp_persons_share():
+    assert pct(12.345) == "12,3 pct."
+    assert pct(-3.05, 1) == "−3,1 pct."
+    assert pp(0.42) == "0,4 pct.-point"
+    assert pp(-0.42) == "−0,4 pct.-point"
+    assert pp(0.42, sign=True) == "+0,4 pct.-point"
+    assert persons(1234.4) == "1.234"
+    assert persons(1234.5) == "1.235"
+    assert persons(-0.4) == "0"
+    assert share(0.123) == "12,3 pct."
+    assert pct(None) == "–"
+
+
+def test_rank_interval():
+    assert rank_interval(3, 7) == "3–7"
+    assert rank_interval(5, 5) == "5"
+    with pytest.raises(ValueError, match="must not exceed"):
+        rank_interval(7, 3)
+    with pytest.raises(ValueError, match="positive integer"):
+        rank_interval(0, 3)
+
+
+def test_date_da():
+    assert date_da(dt.date(2026, 11, 23)) == "23. november 2026"
+    assert date_da("2019-05-01") == "1. maj 2019"
+
+
+# --------------------------------------------------------------------------- Typst escaping
+def _typst_text(markup: str, tmp_path, *, report: bool = False) -> str:
+    """Compile markup with Typst (bare, or inside the report style) and return the PDF text."""
+    import typst
+    from pypdf import PdfReader
+
+    shutil.copyfile(TEMPLATES_DIR / "typst" / "report.typ", tmp_path / "report.typ")
+    head = '#import "report.typ": *\n'
+    head += (
+        '#show: report.with(title: "T", toc: false)\n' if report else "#set page(width: 30cm, height: auto)\n"
+    )
+    (tmp_path / "main.typ").write_text(head + markup)
+    pdf = typst.compile(str(tmp_path / "main.typ"), root=str(tmp_path))
+    return "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "pct.-point og #hash $dollar *stjerne* _under_ `kode` <a> @ref [x] ~ // /* æøå ÆØÅ",
+        "- ikke en liste",
+        "+ heller ikke",
+        "= ingen overskrift",
+        "2019. år",
+        "a--b og a---b",
+    ],
+)
+def test_typst_escape_prints_literally(text, tmp_path):
+    out = _typst_text(f"#par[{typst_escape(text)}]", tmp_path)
+    assert " ".join(out.split()) == " ".join(text.split())
+
+
+# --------------------------------------------------------------------------- display objects
+def _frame() -> pd.DataFrame:
+    df = pd.DataFrame(
+        {"Faktisk": [1234.4, 56.0], "Andel": [0.1234, -0.5], "Navn": ["Ærø", "Køge"]},
+        index=pd.Index([492, 259], name="Kode"),
+    )
+    return df
+
+
+def test_report_table_html_has_danish_numbers_and_notes():
+    t = ReportTable(_frame(), caption="Test", note="Anm.: en note", source=source_line(True), label="tbl-x")
+    html = t.to_html()
+    assert "1.234,4" in html
+    assert "−0,5" in html
+    assert '<th class="txt">Kode</th>' in html
+    assert "<span>Anm.:</span> en note" in html  # the duplicate "Anm.:" prefix is dropped
+    assert "Syntetiske data" in html
+    assert 'id="tbl-x"' in html
+    bundle = t._repr_mimebundle_()
+    assert set(bundle) >= {"text/html", "text/x-typst"}
+    # the HTML table parses back to the same shape
+    parsed = pd.read_html(io.StringIO(html))[0]
+    assert parsed.shape == (2, 4)
+
+
+def test_report_table_formats_and_errors():
+    t = ReportTable(_frame(), caption="Test", formats={"Andel": share}, index=False)
+    assert t.rows[0] == ("1.234,4", "12,3 pct.", "Ærø")
+    assert t.numeric == (True, True, False)
+    with pytest.raises(KeyError, match="unknown columns"):
+        ReportTable(_frame(), caption="x", formats={"Nope": str})
+    with pytest.raises(ValueError, match="caption"):
+        ReportTable(_frame(), caption=" ")
+    with pytest.raises(ValueError, match="label"):
+        ReportTable(_frame(), caption="x", label="bad label")
+
+
+def test_report_table_and_figure_compile_in_typst(tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    apply_theme()
+    fig, ax = plt.subplots()
+    ax.plot([1, 2, 3], [1, 4, 9])
+    ax.set_title("Kurve for Ærø")
+    f = ReportFigure(fig, caption="En figur", note="En note.", source=source_line(True), label="fig-a")
+    assert not plt.fignum_exists(fig.number)  # closed, so the notebook does not show it twice
+    t = ReportTable(_frame(), caption="En tabel", source=source_line(False))
+    doc = "= Kapitel\n" + f.to_typst() + t.to_typst() + "Se @fig-a.\n"
+    text = _typst_text(doc, tmp_path, report=True)
+    assert "Figur 1.1 En figur" in text
+    assert "Tabel 1.1 En tabel" in text
+    assert "Se Figur 1.1." in " ".join(text.split()).replace("\xa0", " ")
+    assert "Kilde: " + SYNTHETIC_SOURCE in text
+    assert "1.234,4" in text
+    assert "Køge" in text
+    assert "data:image/svg+xml;base64," in f.to_html()
+
+
+def test_source_line():
+    assert source_line(True) == "Kilde: Syntetiske data (Syntetisk Danmark), ikke virkelige tal."
+    assert "Syntetiske data" in source_line(True, "egne beregninger")
+    assert source_line(True, "egne beregninger").endswith("; egne beregninger.")
+    assert "Syntetisk" not in source_line(False)
+    with pytest.raises(TypeError, match="synthetic"):
+        source_line("ja")  # type: ignore[arg-type]
+
+
+def test_apply_theme_sets_rc():
+    import matplotlib as mpl
+
+    apply_theme()
+    assert mpl.rcParams["svg.fonttype"] == "path"
+    assert mpl.rcParams["axes.spines.top"] is False
+    assert math.isclose(mpl.rcParams["figure.figsize"][0], 6.3)
+
+
+def test_report_box_numbered_per_chapter(tmp_path):
+    box = ReportBox("Metode", "Et *forbehold* om data:\n\n- punkt ét\n- punkt to", label="box-m")
+    assert "<em>forbehold</em>" in box.to_html()
+    doc = "= Første\n= Anden\n" + box.to_typst() + box.to_typst().replace("<box-m>", "") + "Se @box-m.\n"
+    text = " ".join(_typst_text(doc, tmp_path, report=True).split()).replace("\xa0", " ")
+    assert "Boks 2.1 Metode" in text
+    assert "Boks 2.2 Metode" in text
+    assert "punkt ét" in text
+    assert "Se Boks 2.1." in text
+    with pytest.raises(ValueError, match="headings"):
+        ReportBox("x", "# Overskrift")
