@@ -21,8 +21,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "categories": ("analysis.categories", "STAR jobcenterindblik categories and KL's alternative"),
     "measures": ("analysis.measures", "KL's result measures (2010)"),
     "peers": ("analysis.peers", "comparison groups (sammenligningsgrupper)"),
-    "report": ("analysis.reporting.batch", "render one case-municipality report"),
-    "reports": ("analysis.reporting.batch", "render reports in batch (--all for all 98)"),
+    "report": ("analysis.batch", "render one case-municipality report"),
+    "reports": ("analysis.batch", "render reports in batch (--all for all 98)"),
 }
 
 
