@@ -9,7 +9,7 @@ from scipy import stats
 
 from analysis.benefits import SETS
 from analysis.model import ExpectedCaseloadResults, build_cells, fit, fit_many
-from analysis.model.bootstrap import draw_gaps, marginal_rank_interval, ranks_of
+from analysis.model.bootstrap import draw_gaps
 from analysis.model.testing import random_register
 
 TIDY_COLUMNS = [
@@ -156,16 +156,6 @@ def test_draws_have_the_analytic_covariance():
     np.testing.assert_allclose(d.mean(axis=0), est, atol=0.01)
 
 
-def test_rank_helpers():
-    draws = np.array([[0.0, 1.0, 2.0], [0.0, 2.0, 1.0], [-1.0, 5.0, 3.0], [0.0, 0.5, 0.7]])
-    r = ranks_of(draws)
-    np.testing.assert_array_equal(r[0], [1, 2, 3])
-    np.testing.assert_array_equal(r[1], [1, 3, 2])
-    lo, hi = marginal_rank_interval(r, 0.5)  # column 1 has ranks {2, 3, 3, 2}
-    np.testing.assert_array_equal(lo, [1, 2, 2])
-    np.testing.assert_array_equal(hi, [1, 3, 3])
-
-
 def test_fit_many_equals_separate_fits(register):
     many = fit_many(
         register.persons,
@@ -236,3 +226,24 @@ def test_bad_data_is_named(register):
     r.loc[r.index[0], "prior"] = 7
     with pytest.raises(ValueError, match="'prior' must be 0–5"):
         fit(r, register.municipalities)
+
+
+def test_results_survive_pickling(register):
+    """The report batch stores one fit and every report loads it again."""
+    import pickle
+
+    res = fit(register.persons, register.municipalities, benefits="bm2018", spec="fe")
+    back = pickle.loads(pickle.dumps(res))
+    pd.testing.assert_frame_equal(back.tidy(), res.tidy())
+    pd.testing.assert_series_equal(back.params, res.params)
+    assert back.summary == res.summary
+    with pytest.raises(AttributeError, match="immutable"):
+        back._spec = "pooled"
+    assert not back._gap_draws.flags.writeable
+
+
+def test_tidy_is_a_copy(register):
+    res = fit(register.persons, register.municipalities, benefits="bm2018", spec="fe")
+    t = res.tidy()
+    t.loc[:, "expected"] = 0.0
+    assert (res.tidy()["expected"] > 0).all()

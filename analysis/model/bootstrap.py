@@ -1,4 +1,4 @@
-"""Joint draws of the municipality gaps and marginal rank intervals.
+"""Joint draws of the municipality gaps, from which the marginal rank intervals are taken.
 
 What is resampled
 -----------------
@@ -17,7 +17,8 @@ sum of squares (so the first term is the bootstrap-over-persons-within-municipal
 the mean residual, in its normal limit; the smallest municipality has over a thousand persons
 aged 16–66), :math:`g_m = \\bar x_m - \\bar x` and :math:`\\hat V_\\beta` the (clustered)
 covariance of the slopes — a common draw shared by all municipalities. Ranks are computed in
-each draw (rank 1 = most negative) and the marginal interval is the pair of
+each draw (rank 1 = most negative) by :func:`analysis.ranks.bootstrap_rank_interval`, and the
+marginal interval is the pair of
 :math:`\\alpha/2` and :math:`1-\\alpha/2` quantiles of a municipality's ranks (lower quantile
 rounded down, upper rounded up). The cost is independent of the number of persons: 1,000
 replicates for 98 municipalities take milliseconds.
@@ -68,22 +69,3 @@ def draw_gaps(
         out += u @ g.T
     out += estimate
     return out
-
-
-def ranks_of(draws: np.ndarray) -> np.ndarray:
-    """Rank each row ascending (1 = smallest); ties, which have probability zero, by position."""
-    order = np.argsort(draws, axis=1, kind="stable")
-    ranks = np.empty_like(order)
-    rows = np.arange(draws.shape[0])[:, None]
-    ranks[rows, order] = np.arange(1, draws.shape[1] + 1)
-    return ranks.astype(np.int16)
-
-
-def marginal_rank_interval(ranks: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
-    """Equal-tailed marginal rank interval per column at ``level``."""
-    if not 0 < level < 1:
-        raise ValueError(f"level: must be in (0, 1), got {level}")
-    a = (1 - level) / 2
-    lo = np.quantile(ranks, a, axis=0, method="lower")
-    hi = np.quantile(ranks, 1 - a, axis=0, method="higher")
-    return lo.astype(np.int64), hi.astype(np.int64)

@@ -12,7 +12,7 @@ import pandas as pd
 from scipy import stats
 
 from analysis.benefits import label as benefit_label
-from analysis.model.bootstrap import draw_gaps, marginal_rank_interval, ranks_of
+from analysis.model.bootstrap import draw_gaps
 
 BLOCK_LABELS: dict[str, str] = {
     "demography": "Alder og køn",
@@ -112,6 +112,7 @@ class ExpectedCaseloadResults:
         "_synthetic",
         "_terms",
         "_frozen",
+        "_cache",
     )
 
     def __init__(
@@ -147,6 +148,7 @@ class ExpectedCaseloadResults:
     ) -> None:
         set_ = object.__setattr__
         set_(self, "_frozen", False)
+        set_(self, "_cache", {})
         idx = pd.Index(np.asarray(codes, dtype=np.int64), name="code")
         set_(self, "_terms", tuple(terms))
         set_(self, "_params", _ro(params))
@@ -193,6 +195,20 @@ class ExpectedCaseloadResults:
 
     def __delattr__(self, name: str) -> None:
         raise AttributeError(f"{type(self).__name__} is immutable; cannot delete {name!r}")
+
+    # Pickling (the shared model fit of a report run is stored once and loaded by every
+    # report): the state is the slot values; restoring goes around the immutability guard
+    # and marks arrays read-only again. Derived frames are recomputed, not stored.
+    def __getstate__(self) -> dict[str, Any]:
+        return {k: object.__getattribute__(self, k) for k in self.__slots__ if k != "_cache"}
+
+    def __setstate__(self, state: Mapping[str, Any]) -> None:
+        for k, v in state.items():
+            if isinstance(v, np.ndarray):
+                v = v.copy()
+                v.setflags(write=False)
+            object.__setattr__(self, k, v)
+        object.__setattr__(self, "_cache", {})
 
     # ------------------------------------------------------------------ coefficients
     def _s(self, values: np.ndarray, name: str) -> pd.Series:
@@ -327,13 +343,10 @@ class ExpectedCaseloadResults:
         Equal-tailed percentile interval of each municipality's rank over the draws
         (:mod:`analysis.model.bootstrap`), lower quantile rounded down and upper rounded up.
         """
+        from analysis.ranks import bootstrap_rank_interval
+
         level = self._level if level is None else float(level)
         idx = self._series["index"]
-        try:
-            from analysis.ranks import bootstrap_rank_interval
-        except ImportError:  # pragma: no cover - analysis.ranks is part of the package
-            lo, hi = marginal_rank_interval(ranks_of(self._gap_draws), level)
-            return pd.DataFrame({"lower": lo, "upper": hi}, index=idx.copy())
         out = bootstrap_rank_interval(
             pd.DataFrame(self._gap_draws, columns=idx), level=level, descending=False
         )
@@ -407,6 +420,14 @@ class ExpectedCaseloadResults:
         (:mod:`analysis.model.bootstrap`); ``rank_cs_*`` are simultaneous rank confidence sets
         (Mogstad et al. 2024, :mod:`analysis.ranks`). ``attrs["synthetic"]`` marks synthetic data.
         """
+        cached = self._cache.get("tidy")
+        if cached is None:
+            cached = self._cache["tidy"] = self._tidy()
+        out = cached.copy()
+        out.attrs = {"synthetic": self._synthetic, "notes": list(self._notes)}
+        return out
+
+    def _tidy(self) -> pd.DataFrame:
         from analysis.model.extras import add_extras
 
         idx = self._series["index"]
