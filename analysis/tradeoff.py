@@ -457,7 +457,8 @@ def analyse_fits(
         added_residual=resid[list(added)].sum(axis=1),
         names=(name_from, name_to),
     )
-    table = shifts.join(resid.add_prefix("resid_"))
+    names = fits[name_from].tidy().set_index("code")["name"]
+    table = shifts.join(names).join(resid.add_prefix("resid_"))
     table["quadrant"] = substitution_flag(resid, side_a=side_a, side_b=side_b)
     table[f"difference_pp_{name_from}"] = fits[name_from].difference_pp
     table[f"difference_pp_{name_to}"] = fits[name_to].difference_pp
