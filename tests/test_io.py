@@ -1,7 +1,10 @@
+import os
+import stat
+
 import pandas as pd
 import pytest
 
-from analysis.io import atomic_path, read_parquet_metadata, write_parquet_atomic
+from analysis.io import atomic_path, read_parquet_metadata, write_parquet_atomic, write_text_atomic
 
 
 def _write_then_fail(target, text):
@@ -33,3 +36,13 @@ def test_parquet_is_deterministic_and_keeps_metadata(tmp_path):
     assert a.read_bytes() == b.read_bytes()
     assert read_parquet_metadata(a) == {"synthetic": True}
     pd.testing.assert_frame_equal(pd.read_parquet(a), df)
+
+
+def test_written_files_have_ordinary_permissions(tmp_path):
+    old = os.umask(0o022)
+    try:
+        target = tmp_path / "out.txt"
+        write_text_atomic("x", target)
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(target.stat().st_mode) == 0o644
