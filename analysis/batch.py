@@ -105,6 +105,7 @@ def _render(job: Job) -> tuple[str, float]:
         job.parameters,
         job.folder.parent,
         run_name=job.folder.name,
+        inputs=sorted(Path(job.parameters["data"]).glob("*.parquet")),
         seed=int(job.parameters.get("seed", 0)),
     )
     return str(job.folder), time.perf_counter() - t0

@@ -13,7 +13,7 @@ from __future__ import annotations
 import pickle
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Literal
@@ -70,6 +70,8 @@ class Benchmark:
     def save(self, folder: str | Path) -> Path:
         """Write the benchmark to ``folder/benchmark.pkl`` atomically."""
         target = Path(folder) / CACHE_FILE
+        for res in self.fits.values():
+            res.tidy()  # computed once here and stored, so that each report only reads it
         fields = {f: getattr(self, f) for f in self.__dataclass_fields__}
         fields = {k: dict(v) if isinstance(v, MappingProxyType) else v for k, v in fields.items()}
         with atomic_path(target) as tmp, tmp.open("wb") as fh:
@@ -267,11 +269,40 @@ def load(folder: str | Path, *, expect: Mapping[str, Any] | None = None) -> Benc
         raise FileNotFoundError(
             f"{path}: no saved benchmark; build one with analysis.context.build(...).save()"
         )
-    with path.open("rb") as fh:
-        payload = pickle.load(fh)
-    if not isinstance(payload, dict) or payload.get("version") != FORMAT_VERSION:
-        raise ValueError(f"{path}: saved by another version of kommunebench; rebuild it")
-    fields = {k: MappingProxyType(v) if isinstance(v, dict) else v for k, v in payload["fields"].items()}
+    rebuild = "rebuild it with analysis.context.build(...).save()"
+    try:
+        with path.open("rb") as fh:
+            payload = pickle.load(fh)
+    except (
+        pickle.UnpicklingError,
+        EOFError,
+        AttributeError,
+        ImportError,
+        IndexError,
+        KeyError,
+        TypeError,
+        ValueError,
+        OverflowError,
+    ) as exc:
+        raise ValueError(
+            f"{path}: not a saved benchmark (unreadable: {type(exc).__name__}: {exc}); {rebuild}"
+        ) from exc
+    if not isinstance(payload, dict) or not {"version", "fields"} <= set(payload):
+        raise ValueError(f"{path}: not a saved benchmark; {rebuild}")
+    if payload["version"] != FORMAT_VERSION:
+        raise ValueError(
+            f"{path}: saved by another version of kommunebench (format {payload['version']!r}, this "
+            f"version reads {FORMAT_VERSION}); {rebuild}"
+        )
+    saved = payload["fields"]
+    required = {
+        n
+        for n, f in Benchmark.__dataclass_fields__.items()
+        if f.default is MISSING and f.default_factory is MISSING
+    }
+    if not isinstance(saved, dict) or not required <= set(saved) <= set(Benchmark.__dataclass_fields__):
+        raise ValueError(f"{path}: not a saved benchmark (unexpected fields); {rebuild}")
+    fields = {k: MappingProxyType(v) if isinstance(v, dict) else v for k, v in saved.items()}
     bm = Benchmark(**fields)
     if expect:
         diff = {
@@ -305,6 +336,7 @@ def open_benchmark(
 def resolve_data(data: str | Path) -> Path:
     """The register folder: ``data`` itself, or the embedded synthetic default when empty."""
     from analysis.paths import synthetic_default_dir
+    from analysis.reporting.params import ParameterError
 
     folder = Path(data) if str(data).strip() else synthetic_default_dir()
     missing = [n for n in ("persons.parquet", "municipalities.parquet") if not (folder / n).is_file()]
@@ -314,7 +346,8 @@ def resolve_data(data: str | Path) -> Path:
             if not str(data).strip()
             else ""
         )
-        raise ValueError(f"parameter 'data': {folder} lacks {', '.join(missing)}{hint}")
+        # ParameterError (a ValueError) so that the parameter checks do not name 'data' twice
+        raise ParameterError(f"parameter 'data': {folder} lacks {', '.join(missing)}{hint}")
     return folder
 
 

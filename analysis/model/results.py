@@ -197,10 +197,11 @@ class ExpectedCaseloadResults:
         raise AttributeError(f"{type(self).__name__} is immutable; cannot delete {name!r}")
 
     # Pickling (the shared model fit of a report run is stored once and loaded by every
-    # report): the state is the slot values; restoring goes around the immutability guard
-    # and marks arrays read-only again. Derived frames are recomputed, not stored.
+    # report): the state is the slot values, including the computed tidy frame so that
+    # reports do not recompute rank sets; restoring goes around the immutability guard and
+    # marks arrays read-only again.
     def __getstate__(self) -> dict[str, Any]:
-        return {k: object.__getattribute__(self, k) for k in self.__slots__ if k != "_cache"}
+        return {k: object.__getattribute__(self, k) for k in self.__slots__}
 
     def __setstate__(self, state: Mapping[str, Any]) -> None:
         for k, v in state.items():
@@ -208,7 +209,8 @@ class ExpectedCaseloadResults:
                 v = v.copy()
                 v.setflags(write=False)
             object.__setattr__(self, k, v)
-        object.__setattr__(self, "_cache", {})
+        if "_cache" not in state:
+            object.__setattr__(self, "_cache", {})
 
     # ------------------------------------------------------------------ coefficients
     def _s(self, values: np.ndarray, name: str) -> pd.Series:

@@ -1,0 +1,216 @@
+"""Render tier: the three report notebooks run under papermill on a small synthetic register.
+
+One batch run (national reports + the case report for Nyborg, sharing one model fit) is made
+per test session; the tests then read what it wrote. 60,000 persons keep it to about half a
+minute on two cores; the numbers are not meaningful at this size, only their consistency.
+"""
+
+from __future__ import annotations
+
+import html as htmllib
+import json
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from analysis import batch
+from analysis.context import load
+from analysis.reporting.fmt import num, persons, rank_interval
+from analysis.synth import write_register
+
+pytestmark = pytest.mark.render
+
+CASE = 450  # Nyborg
+
+
+@pytest.fixture(scope="module")
+def register_dir(tmp_path_factory) -> Path:
+    return write_register(tmp_path_factory.mktemp("register"), n_persons=60_000, seed=3)
+
+
+@pytest.fixture(scope="module")
+def run(register_dir, tmp_path_factory) -> tuple[Path, dict]:
+    out = tmp_path_factory.mktemp("reports") / "run"
+    shared = {"data": str(register_dir), "bootstrap": 200, "seed": 0, "publisher": "Testforlaget"}
+    run_dir, timings = batch.run(shared, municipalities=["Nyborg"], run_dir=out, jobs=2, progress=False)
+    return run_dir, timings
+
+
+def _folders(run_dir: Path) -> dict[str, Path]:
+    return {
+        "01": run_dir / "national" / "01_expected_caseload",
+        "02": run_dir / "national" / "02_tradeoff_bias",
+        "case": run_dir / "kommuner" / "450-nyborg",
+    }
+
+
+def _text(path: Path) -> str:
+    """Visible text of an HTML report (tags removed, entities decoded, whitespace collapsed)."""
+    raw = path.read_text(encoding="utf-8")
+    raw = re.sub(r"<(script|style)\b.*?</\1>", " ", raw, flags=re.S)
+    return re.sub(r"\s+", " ", htmllib.unescape(re.sub(r"<[^>]+>", " ", raw)))
+
+
+def test_every_report_is_complete(run):
+    run_dir, timings = run
+    assert timings["n_rendered"] == 3
+    assert (run_dir / "run.json").is_file()
+    for folder in _folders(run_dir).values():
+        for name in ("report.html", "report.pdf", "manifest.json", "notebook.ipynb"):
+            assert (folder / name).is_file(), folder / name
+        nb = nbformat.read(folder / "notebook.ipynb", as_version=4)
+        errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
+        assert not errors
+
+
+def test_html_has_no_input_cells(run):
+    for folder in _folders(run[0]).values():
+        raw = (folder / "report.html").read_text(encoding="utf-8")
+        assert "jp-InputArea" not in raw
+        assert "input_area" not in raw
+        text = _text(folder / "report.html")
+        assert "views." not in text
+        assert "start_report" not in text
+        assert "import " not in text
+
+
+def test_case_headline_numbers_equal_the_tidy_results(run):
+    run_dir, _ = run
+    bm = load(run_dir)
+    row = bm.tidy().set_index("code").loc[CASE]
+    text = _text(_folders(run_dir)["case"] / "report.html")
+    assert f"Nyborg havde {persons(row['actual'])} fuldtidspersoner" in text
+    assert f"Det giver en {int(row['rank'])}.-plads blandt 98 kommuner" in text
+    assert rank_interval(int(row["rank_lower"]), int(row["rank_upper"])) in text
+    assert rank_interval(int(row["rank_cs_lower"]), int(row["rank_cs_upper"])) in text
+    shift = bm.tradeoff.table.set_index("code").loc[CASE]
+    assert f"bliver placeringen {int(shift['rank_all'])} mod {int(shift['rank_bm2018'])}" in text
+
+
+def test_national_headline_numbers_equal_the_tidy_results(run):
+    run_dir, _ = run
+    bm = load(run_dir)
+    tidy = bm.tidy()
+    text = _text(_folders(run_dir)["01"] / "report.html")
+    assert f"i alt {persons(tidy['actual'].sum())} fuldtidspersoner" in text
+    best = tidy.sort_values("rank").iloc[0]
+    assert f"Bedst placeret er {best['name']}" in text
+    t = bm.tradeoff.test
+    text2 = _text(_folders(run_dir)["02"] / "report.html")
+    assert f"Korrelation {num(t.estimate, 2)}" in text2
+
+
+def test_pdf_is_a4_and_keeps_danish_letters(run):
+    from pypdf import PdfReader
+
+    for key, folder in _folders(run[0]).items():
+        reader = PdfReader(folder / "report.pdf")
+        assert len(reader.pages) >= 5, key
+        for page in reader.pages:
+            box = page.mediabox
+            assert abs(float(box.width) - 595.28) < 1
+            assert abs(float(box.height) - 841.89) < 1
+        text = "\n".join(p.extract_text() for p in reader.pages)
+        # æ, ø and å in words every report uses, extracted as the letters themselves
+        for word in ("kontanthjælp", "forsørgelse", "på offentlig", "bilag"):
+            assert word in text.lower(), (key, word)
+        assert "\ufffd" not in text
+        assert "Syntetiske data" in text  # cover and every source line say so
+        assert text.count("Kilde:") >= 2
+
+
+def test_synthetic_marked_on_cover_and_every_source_line(run):
+    for folder in _folders(run[0]).values():
+        raw = _text(folder / "report.html")
+        assert "SYNTETISKE DATA" in raw.upper()
+        sources = re.findall(r"Kilde: ([^.]*)\.", raw)
+        assert sources
+        assert all("Syntetiske data" in s for s in sources), sources
+
+
+def test_manifest_records_the_run(run, register_dir):
+    manifest = json.loads((_folders(run[0])["case"] / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["parameters"]["municipality"] == str(CASE)
+    assert manifest["parameters"]["bootstrap"] == 200
+    assert manifest["seed"] == 0
+    assert manifest["synthetic"] is True
+    hashed = {Path(k).name for k in manifest["inputs"]}
+    assert {"persons.parquet", "municipalities.parquet"} <= hashed
+    assert all(re.fullmatch(r"[0-9a-f]{64}", v.removeprefix("sha256:")) for v in manifest["inputs"].values())
+    assert "sha" in manifest["git"]
+    assert "dirty" in manifest["git"]
+    assert {"execute", "pdf", "html"} <= set(manifest["timings"])
+
+
+def test_resume_skips_finished_reports_and_runs_never_mix(run, register_dir):
+    run_dir, _ = run
+    shared = json.loads((run_dir / "run.json").read_text(encoding="utf-8"))["parameters"]
+    pdf = _folders(run_dir)["case"] / "report.pdf"
+    before = pdf.stat().st_mtime_ns
+    _, timings = batch.run(
+        shared, municipalities=["Nyborg"], run_dir=run_dir, resume=True, jobs=1, progress=False
+    )
+    assert timings["n_rendered"] == 0
+    assert timings["n_skipped"] == 3
+    assert pdf.stat().st_mtime_ns == before
+    with pytest.raises(FileExistsError, match="--resume"):
+        batch.run(shared, municipalities=["Nyborg"], run_dir=run_dir, progress=False)
+    with pytest.raises(ValueError, match="other parameters"):
+        batch.run({**shared, "seed": 1}, municipalities=["Nyborg"], run_dir=run_dir, resume=True)
+
+
+@pytest.mark.parametrize(
+    ("case_parameters", "municipality", "message"),
+    [
+        ({"n_peers": "seven"}, "Nyborg", "n_peers"),
+        ({"colour": "red"}, "Nyborg", "colour"),
+        ({}, "Nyborgg", "did you mean Nyborg"),
+        ({"n_peers": 200}, "Nyborg", "n_peers"),
+    ],
+)
+def test_bad_parameter_fails_before_anything_is_written(
+    register_dir, tmp_path, case_parameters, municipality, message
+):
+    run_dir = tmp_path / "run"
+    with pytest.raises((ValueError, TypeError, LookupError), match=message):
+        batch.run(
+            {"data": str(register_dir), "bootstrap": 50},
+            municipalities=[municipality],
+            case_parameters=case_parameters,
+            run_dir=run_dir,
+            progress=False,
+        )
+    assert not run_dir.exists()
+
+
+def test_impossible_year_fails_before_anything_is_written(register_dir, tmp_path):
+    with pytest.raises(ValueError, match="year: 1999"):
+        batch.run(
+            {"data": str(register_dir), "year": 1999},
+            municipalities=["Nyborg"],
+            run_dir=tmp_path / "run",
+            progress=False,
+        )
+    assert not (tmp_path / "run").exists()
+
+
+def test_report_command_rejects_a_bad_parameter(register_dir, tmp_path, capsys):
+    from analysis.cli import main
+
+    with pytest.raises((ValueError, TypeError), match="n_peers"):
+        main(
+            [
+                "report",
+                "--data",
+                str(register_dir),
+                "--municipality",
+                "Nyborg",
+                "--param",
+                "n_peers=-1",
+                "--out",
+                str(tmp_path),
+            ]
+        )
+    assert list(tmp_path.iterdir()) == []
