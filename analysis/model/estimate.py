@@ -9,7 +9,17 @@ import pandas as pd
 
 from analysis.benefits import resolve
 from analysis.model.cells import LOCAL, Cells, build_cells
-from analysis.model.ols import COV_TYPES, SPECS, CellFit, CovType, Spec, check_choice, fit_cells
+from analysis.model.ols import (
+    COV_TYPES,
+    SPECS,
+    CellFit,
+    CovType,
+    Prepared,
+    Spec,
+    check_choice,
+    fit_cells,
+    prepare,
+)
 from analysis.model.results import BLOCK_LABELS, ExpectedCaseloadResults
 
 #: Number of joint normal draws used for rank intervals when ``bootstrap=0``.
@@ -48,9 +58,10 @@ def results_from_cells(
     bootstrap: int,
     seed: int,
     level: float,
+    prepared: Prepared | None = None,
 ) -> ExpectedCaseloadResults:
     """Fit one benefit set on prepared cells and wrap the output."""
-    f = fit_cells(cells, set_name, spec=spec, cov_type=cov_type, debiased=debiased)
+    f = fit_cells(cells, set_name, spec=spec, cov_type=cov_type, debiased=debiased, prepared=prepared)
     n_m = f.n_m
     with np.errstate(divide="ignore", invalid="ignore"):
         se_within = 100.0 * np.sqrt(f.within_ss / (n_m * (n_m - 1)))
@@ -221,7 +232,8 @@ def fit_many(
 ) -> dict[str, ExpectedCaseloadResults]:
     """Fit several benefit sets from one set of cells.
 
-    The cells are built once; each set only adds its own sum of squares. Keys of the result
+    The cells, the design and :math:`(X'X)^{-1}` are built once; each set only adds its own
+    outcome sums, residuals and covariance. Keys of the result
     are the resolved set names (:func:`analysis.benefits.resolve`), e.g. ``"bm2018"``,
     ``"kontanthjaelp"`` or ``"kontanthjaelp+foertidspension"``. Options as in :func:`fit`.
     """
@@ -235,6 +247,7 @@ def fit_many(
         raise ValueError("benefit_sets: give at least one benefit set")
     names = [resolve(b)[0] for b in specs]
     cells = build_cells(persons, municipalities, benefit_sets=specs)
+    prepared = prepare(cells, spec)
     return {
         name: results_from_cells(
             cells,
@@ -245,6 +258,7 @@ def fit_many(
             bootstrap=bootstrap,
             seed=seed,
             level=level,
+            prepared=prepared,
         )
         for name in dict.fromkeys(names)
     }

@@ -129,11 +129,41 @@ class CellFit:
     r2: float
 
 
-def _solve_normal(xtx: np.ndarray, xty: np.ndarray, terms: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+@dataclass(frozen=True)
+class Prepared:
+    """The parts of a fit that do not depend on the outcome, shared by every benefit set."""
+
+    spec: str
+    design: Design
+    codes: np.ndarray
+    cidx: np.ndarray
+    agg: sp.csr_matrix  # municipalities × cells, 0/1
+    n_m: np.ndarray
+    xbar_m: np.ndarray
+    xbar: np.ndarray
+    z: np.ndarray  # regressors as they enter X'X (within-transformed for fe)
+    xtx_inv: np.ndarray
+
+
+def prepare(cells: Cells, spec: Spec = "pooled") -> Prepared:
+    """Design, municipality aggregation and :math:`(X'X)^{-1}` for ``spec`` (see :func:`fit_cells`)."""
+    check_choice("spec", spec, SPECS)
+    n = cells.n
+    des = design(cells, spec)
+    x = des.x
+    codes, cidx = np.unique(cells.code, return_inverse=True)
+    m = len(codes)
+    agg = sp.csr_matrix((np.ones(len(n)), (cidx, np.arange(len(n)))), shape=(m, len(n)))
+    n_m = agg @ n
+    xn = x * n[:, None]
+    xbar_m = (agg @ xn) / n_m[:, None]
+    xbar = xn.sum(axis=0) / n.sum()
+    z = x if spec == "pooled" else x - xbar_m[cidx] + xbar  # constant column stays 1
+    xtx = z.T @ (z * n[:, None])
     d = np.sqrt(np.diag(xtx))
     if np.any(d == 0):
         raise ValueError(
-            f"model: regressor(s) {[t for t, v in zip(terms, d, strict=True) if v == 0]} are all zero"
+            f"model: regressor(s) {[t for t, v in zip(des.terms, d, strict=True) if v == 0]} are all zero"
         )
     scaled = xtx / np.outer(d, d)
     ev = np.linalg.eigvalsh(scaled)
@@ -143,8 +173,7 @@ def _solve_normal(xtx: np.ndarray, xty: np.ndarray, terms: tuple[str, ...]) -> t
             f"{ev[-1] / max(ev[0], 1e-300):.3g}); check that every covariate varies in the data"
         )
     inv = scipy.linalg.cho_solve(scipy.linalg.cho_factor(scaled), np.eye(len(d))) / np.outer(d, d)
-    beta = inv @ xty
-    return beta, inv
+    return Prepared(spec, des, codes, cidx, agg, n_m, xbar_m, xbar, z, inv)
 
 
 def fit_cells(
@@ -154,8 +183,12 @@ def fit_cells(
     spec: Spec = "pooled",
     cov_type: CovType = "clustered",
     debiased: bool = True,
+    prepared: Prepared | None = None,
 ) -> CellFit:
     """Estimate the model for one benefit set from cell statistics.
+
+    ``prepared`` (from :func:`prepare` on the same cells and ``spec``) saves recomputing the
+    outcome-independent parts when several benefit sets are fitted.
 
     Notes
     -----
@@ -166,31 +199,23 @@ def fit_cells(
     """
     check_choice("spec", spec, SPECS)
     check_choice("cov_type", cov_type, COV_TYPES)
+    if prepared is None:
+        prepared = prepare(cells, spec)
+    elif prepared.spec != spec or len(prepared.cidx) != len(cells):
+        raise ValueError(f"prepared: made for spec {prepared.spec!r} on other cells; call prepare() again")
     s, q = cells.outcome(set_name)
     n = cells.n
-    des = design(cells, spec)
+    des = prepared.design
     x = des.x
     p = x.shape[1]
-    codes, cidx = np.unique(cells.code, return_inverse=True)
+    codes, cidx, agg, n_m = prepared.codes, prepared.cidx, prepared.agg, prepared.n_m
+    xbar_m, xbar, z, xtx_inv = prepared.xbar_m, prepared.xbar, prepared.z, prepared.xtx_inv
     m = len(codes)
-    agg = sp.csr_matrix((np.ones(len(n)), (cidx, np.arange(len(n)))), shape=(m, len(n)))
-    n_m = agg @ n
     nobs = int(round(n.sum()))
-    xn = x * n[:, None]
-    xbar_m = (agg @ xn) / n_m[:, None]
-    xbar = xn.sum(axis=0) / n.sum()
     ybar_m = (agg @ s) / n_m
     ybar = s.sum() / n.sum()
-
-    if spec == "pooled":
-        z = x
-        sz = s
-    else:
-        z = x - xbar_m[cidx] + xbar  # constant column stays 1
-        sz = s - n * (ybar_m[cidx] - ybar)
-    xtx = z.T @ (z * n[:, None])
-    xty = z.T @ sz
-    beta, xtx_inv = _solve_normal(xtx, xty, des.terms)
+    sz = s if spec == "pooled" else s - n * (ybar_m[cidx] - ybar)
+    beta = xtx_inv @ (z.T @ sz)
 
     if spec == "pooled":
         f = x @ beta
