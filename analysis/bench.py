@@ -13,8 +13,10 @@ The competitors receive the same person-level outcome and dummy-coded regressors
 that matrix is not timed). The coefficients and clustered standard errors of the fixed-effects
 fit are compared across the three (max absolute / relative difference), and the correlation of
 the estimated municipality effects (``difference_pp / 100``) with the planted truth is printed.
-Finally a small coverage simulation reports how often the 95 % intervals cover the true gaps
-and true ranks. All data are synthetic.
+Then the reports are timed as ``kommunebench reports`` makes them: one case report, and all 98
+case reports plus the two national ones on all cores (:func:`report_timings`). Finally a small
+coverage simulation reports how often the 95 % intervals cover the true gaps and true ranks.
+All data are synthetic.
 
 Run ``python -m analysis.bench --persons 200000`` for a quick check.
 """
@@ -34,23 +36,10 @@ import numpy as np
 import pandas as pd
 
 from analysis.benefits import SETS
+from analysis.synth import write_register
 
 BENEFITS = "bm2018"
 STEPS = ("ours_pooled", "ours_fe", "pyfixest", "absorbingls", "bootstrap")
-
-
-def _generate(n_persons: int, seed: int):
-    """The synthetic register: Syntetisk Danmark if available, else the model's test register."""
-    try:
-        from analysis.synth import generate
-    except ImportError:
-        from analysis.model.testing import random_register
-
-        print("analysis.synth not available: using analysis.model.testing.random_register (98 units)")
-        return random_register(
-            n_persons=n_persons, n_municipalities=98, seed=seed, effect_sd=0.01, local_slope=0.0
-        )
-    return generate(n_persons=n_persons, seed=seed)
 
 
 def _peak_mb() -> float:
@@ -162,6 +151,44 @@ def _max_diff(a: dict, b: dict) -> tuple[float, float]:
     return float(np.max(np.abs(x - y))), float(np.max(np.abs(x - y) / np.abs(y)))
 
 
+def report_timings(folder: Path, *, jobs: int | None = None) -> dict[str, float]:
+    """Time one case report and the full batch (98 case reports + 2 national) on ``folder``.
+
+    Both runs go through :func:`analysis.batch.run` exactly as ``kommunebench reports`` does:
+    one shared model fit (the "benchmark", fitted on the full register), then the reports in
+    parallel. The one-report time is the rendering of Nyborg alone, after its run's fit.
+    """
+    import os
+
+    from analysis import batch
+    from analysis.municipalities import codes
+
+    shared = {"data": str(folder), "bootstrap": 1000, "seed": 0, "publisher": "kommunebench"}
+    workers = jobs or os.cpu_count() or 1
+    with tempfile.TemporaryDirectory(prefix="kommunebench-reports-") as out:
+        _, one = batch.run(
+            shared,
+            municipalities=["Nyborg"],
+            national=False,
+            run_dir=Path(out) / "one",
+            jobs=1,
+            progress=False,
+        )
+        t0 = time.perf_counter()
+        _, full = batch.run(
+            shared, municipalities=list(codes()), national=True, run_dir=Path(out) / "all", jobs=workers
+        )
+        total = time.perf_counter() - t0
+    print(f"shared model fit for a report run (all benefit sets, yardsticks): {one['benchmark']:.1f} s")
+    print(f"one case report (Nyborg), rendered HTML + PDF: {one['reports']:.1f} s  (target ≤ 15 s)")
+    print(
+        f"all 98 case reports + 2 national reports on {workers} core(s): {total:.1f} s "
+        f"= {total / 60:.1f} min incl. the shared fit  (target ≤ 5 min); "
+        f"mean {full.get('mean_per_report', float('nan')):.1f} s per report per worker"
+    )
+    return {"fit": one["benchmark"], "one": one["reports"], "all": total}
+
+
 def coverage_simulation(reps: int, n_persons: int, *, source: str = "synth") -> None:
     """Coverage of true gaps and true ranks by the 95 % intervals over ``reps`` registers.
 
@@ -175,12 +202,13 @@ def coverage_simulation(reps: int, n_persons: int, *, source: str = "synth") -> 
 
     from analysis.model import fit
     from analysis.model.testing import random_register
+    from analysis.synth import generate
 
     hits = {"ci": 0, "rank": 0, "rank_cs": 0}
     total = 0
     for r in range(reps):
         if source == "synth":
-            reg = _generate(n_persons, 1000 + r)
+            reg = generate(n_persons=n_persons, seed=1000 + r)
         else:
             reg = random_register(
                 n_persons=n_persons, n_municipalities=25, seed=1000 + r, effect_sd=0.004, local_slope=0.0
@@ -212,6 +240,10 @@ def main(argv: list[str] | None = None) -> int:
         "--coverage-reps", type=int, default=10, help="registers in the coverage simulation (0: skip)"
     )
     parser.add_argument("--coverage-persons", type=int, default=200_000)
+    parser.add_argument(
+        "--no-reports", dest="reports", action="store_false", help="skip the report rendering timings"
+    )
+    parser.add_argument("--jobs", type=int, default=None, help="parallel renders (default: all cores)")
     parser.add_argument("--step", choices=STEPS, help=argparse.SUPPRESS)
     parser.add_argument("--data", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -227,12 +259,9 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="kommunebench-bench-") as tmp:
         folder = Path(tmp)
         t0 = time.perf_counter()
-        reg = _generate(args.persons, args.seed)
-        print(f"generated {len(reg.persons):,} persons (synthetic) in {time.perf_counter() - t0:.1f} s")
-        reg.persons.to_parquet(folder / "persons.parquet")
-        reg.municipalities.to_parquet(folder / "municipalities.parquet")
-        truth = reg.truth
-        del reg
+        write_register(folder, n_persons=args.persons, seed=args.seed)
+        print(f"generated and wrote {args.persons:,} persons (synthetic) in {time.perf_counter() - t0:.1f} s")
+        truth = pd.read_parquet(folder / "truth.parquet")
         results = {}
         for step in steps:
             res = _subprocess(step, folder)
@@ -244,6 +273,8 @@ def main(argv: list[str] | None = None) -> int:
                 f"{step:<12} {res['seconds']:8.2f} s   peak RSS {res['peak_mb']:8.0f} MB "
                 f"(+{res['peak_mb_over_loaded_data']:.0f} MB over the loaded data)"
             )
+        if args.reports:
+            report_timings(folder, jobs=args.jobs)
     ours = results.get("ours_fe", {})
     for other in ("pyfixest", "absorbingls"):
         res = results.get(other, {})
