@@ -8,7 +8,8 @@ each report's ``report.html``, ``report.pdf``, ``manifest.json`` and executed no
 * A run folder is never reused for other parameters: a new run gets a new id, and an existing
   id is only continued (``--resume``) when its ``run.json`` holds the same parameters.
 * Reports already complete in the folder are skipped, so an interrupted batch resumes where it
-  stopped. Reports render in parallel on all cores with a progress bar.
+  stopped. Reports render in parallel on all cores with a progress bar; each worker keeps one
+  kernel running and clears its namespace between reports.
 """
 
 from __future__ import annotations
@@ -96,6 +97,20 @@ def _validate(jobs: Iterable[Job]) -> None:
         validate_parameters(job.notebook, job.parameters, checks=checks)
 
 
+_KERNEL: Any = None  # the worker process's warm kernel (see analysis.reporting.render.WarmKernel)
+
+
+def _start_worker() -> None:
+    """Worker initialiser: one kernel per worker, reused by every report it renders."""
+    import atexit
+
+    from analysis.reporting.render import WarmKernel
+
+    global _KERNEL
+    _KERNEL = WarmKernel(notebooks_dir())
+    atexit.register(_KERNEL.shutdown)
+
+
 def _render(job: Job) -> tuple[str, float]:
     from analysis.reporting.render import render_report
 
@@ -107,6 +122,7 @@ def _render(job: Job) -> tuple[str, float]:
         run_name=job.folder.name,
         inputs=sorted(Path(job.parameters["data"]).glob("*.parquet")),
         seed=int(job.parameters.get("seed", 0)),
+        kernel=_KERNEL,
     )
     return str(job.folder), time.perf_counter() - t0
 
@@ -200,7 +216,7 @@ def run(
         bar = tqdm(
             total=len(pending), desc="rapporter", unit="rapport", disable=not progress, file=sys.stderr
         )
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        with ProcessPoolExecutor(max_workers=workers, initializer=_start_worker) as pool:
             futures = {pool.submit(_render, j): j for j in pending}
             for fut in as_completed(futures):
                 _, seconds = fut.result()
