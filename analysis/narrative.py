@@ -54,6 +54,11 @@ def _fewer_more(x: float) -> str:
     return "færre" if x < 0 else "flere"
 
 
+def _count(text: str, singular: str, plural: str) -> str:
+    """A formatted number and a noun in the matching number: "1 kommune", "3 kommuner"."""
+    return f"{text} {singular if text.lstrip('+−') == '1' else plural}"
+
+
 def _row(tidy: pd.DataFrame, code: int) -> pd.Series:
     hit = tidy[tidy["code"] == code]
     if len(hit) != 1:
@@ -95,10 +100,10 @@ def national_findings(tidy: pd.DataFrame, *, width_threshold: int = 10) -> list[
         f"{_fewer_more(best['difference_pp'])} end forventet; dårligst placeret er {_name(worst)} med "
         f"{pp(abs(worst['difference_pp']))} {_fewer_more(worst['difference_pp'])} end forventet.",
         f"Placeringerne er usikre: det marginale 95 pct.-rangkonfidensinterval spænder i midten "
-        f"(median) over {num(marg_width.median(), 0)} pladser, og kun {n_precise} af "
+        f"(median) over {_count(num(marg_width.median(), 0), 'plads', 'pladser')}, og kun {n_precise} af "
         f"{len(tidy)} kommuner har et simultant rangkonfidenssæt på under {width_threshold} pladser.",
-        f"{out998} kommuner ligger uden for tragtplottets 99,8 pct.-grænser, efter korrektion for "
-        f"overspredning.",
+        f"{_count(str(out998), 'kommune', 'kommuner')} ligger uden for tragtplottets 99,8 pct.-grænser, "
+        f"efter korrektion for overspredning.",
     ]
     return items
 
@@ -128,8 +133,8 @@ def case_findings(
     r = _row(tidy, code)
     n = len(tidy)
     items = [
-        f"{_name(r)} havde {persons(r['actual'])} fuldtidspersoner på offentlig forsørgelse "
-        f"({benefit_label(str(r['benefit_set']))}), {persons(abs(r['difference']))} "
+        f"{_name(r)} havde {_count(persons(r['actual']), 'fuldtidsperson', 'fuldtidspersoner')} på "
+        f"offentlig forsørgelse ({benefit_label(str(r['benefit_set']))}), {persons(abs(r['difference']))} "
         f"{_fewer_more(r['difference'])} end forventet ud fra kommunens rammevilkår "
         f"({pp(r['difference_pp'], sign=True)}).",
         f"Det giver en {int(r['rank'])}.-plads blandt {n} kommuner; med 95 pct. sikkerhed ligger "
@@ -141,7 +146,11 @@ def case_findings(
         cols = [c for c in tradeoff_table.columns if c.startswith("rank_") and c != "rank_shift"]
         rank_from, rank_to = cols[0], cols[1]
         shift = int(t["rank_shift"])
-        move = "uændret" if shift == 0 else (f"{abs(shift)} pladser {'ned' if shift > 0 else 'op'}")
+        move = (
+            "uændret"
+            if shift == 0
+            else f"{_count(str(abs(shift)), 'plads', 'pladser')} {'ned' if shift > 0 else 'op'}"
+        )
         items.append(
             f"Medregnes alle ydelsesgrupper (også førtidspension, fleksjob, ledighedsydelse og "
             f"ressourceforløb), bliver placeringen {int(t[rank_to])} mod {int(t[rank_from])} — {move}."

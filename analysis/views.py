@@ -118,6 +118,9 @@ def funnel_figure(bm: Benchmark, *, highlight: int | None = None) -> ReportFigur
 def ranking_table(bm: Benchmark, *, n: int = 10) -> ReportTable:
     """The ``n`` best and ``n`` worst municipalities with actual, expected and intervals."""
     t = bm.tidy().sort_values("rank")
+    if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= len(t) // 2:
+        # more than half would list municipalities twice (once among the best, once among the worst)
+        raise ValueError(f"n: expected an integer from 1 to {len(t) // 2}, got {n!r}")
     part = pd.concat([t.head(n), t.tail(n)])
     df = pd.DataFrame(
         {
@@ -409,6 +412,11 @@ def yardsticks_table(bm: Benchmark, municipality: int | str, *, k: int = 7) -> R
     y = bm.yardsticks().loc[codes]
     t = bm.tidy().set_index("code").loc[codes]
     trade = bm.tradeoff.table.set_index("code").loc[codes]
+    dea_extra = (
+        ", og for jobcentre uden fuldtidspersoner i et af områderne"
+        if bm.efficiency_meta.get("excluded_empty")
+        else ""
+    )
     df = pd.DataFrame(
         {
             "Placering (benchmark)": t["rank"].astype(int).to_numpy(),
@@ -428,8 +436,8 @@ def yardsticks_table(bm: Benchmark, municipality: int | str, *, k: int = 7) -> R
             "Jobcenterindblik: 1 Inspirationskommune, 2 Ikke aktuel i risiko, 3 Opmærksomhedskommune, "
             "4 I risiko for skærpet tilsyn. DEA-score: inputorienteret effektivitet (konstant skalaafkast) "
             "for jobcentret; 1 = på fronten; – for de tre mindste kommuner, der er udeladt som hos "
-            "Rigsrevisionen. KL's resultatmål: fuldtidspersoner pr. 100 indbyggere, gennemsnitlig varighed "
-            "på offentlig forsørgelse og andel i job 3 måneder efter afgang."
+            f"Rigsrevisionen{dea_extra}. KL's resultatmål: fuldtidspersoner pr. 100 indbyggere, gennemsnitlig "
+            "varighed på offentlig forsørgelse og andel i job 3 måneder efter afgang."
         ),
         source=_source(bm),
         formats={
@@ -473,11 +481,13 @@ def manifest_view(bm: Benchmark, **report_parameters: object) -> ReportTable:
     params = {**dict(bm.parameters), **report_parameters}
     manifest = build_manifest(
         parameters=params,
-        inputs=list(bm.inputs),
         seed=int(bm.parameters["seed"]),
         synthetic=bm.synthetic,
         timings=dict(bm.timings),
     )
+    # The sha256 recorded when the benchmark was built, not a fresh hash of the files: a saved
+    # benchmark can outlive or predate changes to its register folder.
+    manifest["inputs"] = dict(bm.inputs)
     return manifest_table(manifest)
 
 

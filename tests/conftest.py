@@ -27,3 +27,31 @@ def small_register_dir(tmp_path_factory):
     from analysis.synth import write_register
 
     return write_register(tmp_path_factory.mktemp("register"), n_persons=SMALL_N, seed=SMALL_SEED)
+
+
+# --------------------------------------------------------------------------- report building blocks
+# One small Benchmark (analysis.context.build) shared by tests/test_context.py, tests/test_views.py and
+# tests/test_narrative.py: 60,000 synthetic persons (seed 3), 200 bootstrap replicates, other
+# parameters at their defaults. Building it takes several seconds, so it is built once per session.
+BENCHMARK_N = 60_000
+BENCHMARK_SEED = 3
+BENCHMARK_BOOTSTRAP = 200
+
+
+@pytest.fixture(scope="session")
+def small_benchmark_register(tmp_path_factory):
+    """Folder with the 60,000-person synthetic register (seed 3) behind ``small_benchmark``."""
+    from analysis.synth import write_register
+
+    return write_register(
+        tmp_path_factory.mktemp("benchmark_register"), n_persons=BENCHMARK_N, seed=BENCHMARK_SEED
+    )
+
+
+@pytest.fixture(scope="session")
+def small_benchmark(small_benchmark_register):
+    """``analysis.context.build(small_benchmark_register, bootstrap=200)``; treat it as read-only
+    (make variants with :func:`dataclasses.replace`)."""
+    from analysis.context import build
+
+    return build(small_benchmark_register, bootstrap=BENCHMARK_BOOTSTRAP)

@@ -1,0 +1,457 @@
+"""Report views: every view renders (HTML and Typst), shows the numbers of the tidy results, and
+labels synthetic data in its "Kilde:" line (analysis.views)."""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import re
+from html import escape
+from html.parser import HTMLParser
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis import figures, narrative, views
+from analysis.benefits import GROUPS, LABELS
+from analysis.municipalities import UnknownMunicipalityError, lookup
+from analysis.reporting.fmt import ReportFigure, ReportTable, typst_escape
+from analysis.reporting.theme import ACCENT
+
+CASE = 450  # Nyborg
+SYNTHETIC = "Syntetiske data"
+
+
+@pytest.fixture(scope="module")
+def bm(small_benchmark):
+    return small_benchmark
+
+
+def da_float(text: str) -> float:
+    """Parse a Danish-formatted number ("1.234,5", "−0,84", "+2", "79 pct.") back to a float."""
+    t = text.replace(" pct.-point", "").replace(" pct.", "").strip()
+    assert re.fullmatch(r"[+−]?\d{1,3}(\.\d{3})*(,\d+)?", t), f"not a Danish number: {text!r}"
+    return float(t.replace("−", "-").replace(".", "").replace(",", "."))
+
+
+def close(text: str, value: float, decimals: int) -> bool:
+    """``text`` shows ``value`` rounded to ``decimals`` (half a unit in the last place, plus float slack)."""
+    return abs(da_float(text) - value) <= 0.5 * 10**-decimals + 1e-9
+
+
+class _Balance(HTMLParser):
+    VOID = {"img", "br", "hr", "meta", "input", "col", "source"}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stack: list[str] = []
+        self.errors: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag not in self.VOID:
+            self.stack.append(tag)
+
+    def handle_endtag(self, tag):
+        if not self.stack or self.stack.pop() != tag:
+            self.errors.append(tag)
+
+
+def assert_balanced_html(markup: str) -> None:
+    p = _Balance()
+    p.feed(markup)
+    p.close()
+    assert not p.errors, p.errors
+    assert not p.stack, p.stack
+
+
+# ----------------------------------------------------------------------------- every view renders
+NATIONAL = {
+    "national_summary": lambda bm: views.national_summary(bm),
+    "data_description": lambda bm: views.data_description(bm),
+    "ranking_figure": lambda bm: views.ranking_figure(bm, highlight=CASE),
+    "difference_figure": lambda bm: views.difference_figure(bm),
+    "funnel_figure": lambda bm: views.funnel_figure(bm, highlight=CASE),
+    "ranking_table": lambda bm: views.ranking_table(bm),
+    "coefficient_table": lambda bm: views.coefficient_table(bm),
+    "decomposition_table": lambda bm: views.decomposition_table(bm),
+    "tradeoff_summary": lambda bm: views.tradeoff_summary(bm),
+    "quadrant_figure": lambda bm: views.quadrant_figure(bm, highlight=(101, CASE)),
+    "correlation_table": lambda bm: views.correlation_table(bm),
+    "slope_figure": lambda bm: views.slope_figure(bm, highlight=(CASE,)),
+    "movers_table": lambda bm: views.movers_table(bm),
+    "case_summary": lambda bm: views.case_summary(bm, "Nyborg"),
+    "comparison_figure": lambda bm: views.comparison_figure(bm, CASE),
+    "groups_table": lambda bm: views.groups_table(bm, CASE),
+    "case_decomposition_figure": lambda bm: views.case_decomposition_figure(bm, CASE),
+    "yardsticks_table": lambda bm: views.yardsticks_table(bm, CASE),
+    "map_figure": lambda bm: views.map_figure(bm, CASE),
+    "manifest_view": lambda bm: views.manifest_view(bm, publisher="Testforlaget"),
+}
+PROSE = {"national_summary", "data_description", "tradeoff_summary", "case_summary"}  # no "Kilde:" line
+NOT_DISPLAYS = {"case_rank_sentence", "comparison_codes", "case_code", "case_codes"}
+
+
+@pytest.fixture(scope="module")
+def shown(bm):
+    """Every display view, called once (the figures take a moment to draw)."""
+    return {name: make(bm) for name, make in NATIONAL.items()}
+
+
+def test_every_public_view_is_covered():
+    public = {
+        n
+        for n, f in inspect.getmembers(views, inspect.isfunction)
+        if f.__module__ == views.__name__ and not n.startswith("_")
+    }
+    assert public == set(NATIONAL) | NOT_DISPLAYS
+
+
+@pytest.mark.parametrize("name", sorted(NATIONAL))
+def test_view_renders_html_and_typst(shown, name):
+    obj = shown[name]
+    assert isinstance(obj, narrative.Prose if name in PROSE else ReportTable | ReportFigure)
+    bundle = obj._repr_mimebundle_()
+    assert {"text/html", "text/x-typst", "text/plain"} <= set(bundle)
+    html, typst = bundle["text/html"], bundle["text/x-typst"]
+    assert_balanced_html(html)
+    if isinstance(obj, narrative.Prose):
+        assert html.startswith('<div class="kb-prose">')
+        assert typst.strip()
+        return
+    assert html.startswith("<figure")
+    assert html.endswith("</figure>")
+    assert obj.caption in html or escape(obj.caption) in html
+    assert typst.startswith("#kb-figure(")
+    assert f"caption: [{typst_escape(obj.caption)}]" in typst
+    if name != "manifest_view":  # every numbered view can be cross-referenced
+        assert f'id="{obj.label}"' in html
+        assert typst.rstrip().endswith(f"<{obj.label}>")
+    if isinstance(obj, ReportFigure):
+        assert "<svg" in obj.svg
+    else:
+        assert len(obj.rows) > 0
+        assert all(len(r) == len(obj.header) for r in obj.rows)
+
+
+def test_labels_are_unique(shown):
+    labels = [o.label for o in shown.values() if not isinstance(o, narrative.Prose) and o.label]
+    assert len(labels) == len(set(labels))
+
+
+# ----------------------------------------------------------------------------- synthetic labels
+@pytest.mark.parametrize("name", sorted(set(NATIONAL) - PROSE - {"manifest_view"}))
+def test_source_line_says_synthetic(shown, name):
+    obj = shown[name]
+    assert SYNTHETIC in obj.source
+    html = obj.to_html()
+    assert re.search(r"<span>Kilde:</span> [^<]*" + SYNTHETIC, html)
+    assert "source: [" + typst_escape(obj.source) + "]" in obj.to_typst()
+
+
+def test_manifest_says_synthetic(shown, bm):
+    rows = dict(shown["manifest_view"].rows)
+    assert rows["Syntetiske data"] == "ja"
+    assert rows["Seed"] == str(bm.parameters["seed"])
+    assert rows["Parameter: bootstrap"] == str(bm.parameters["bootstrap"])
+    assert rows["Parameter: publisher"] == "Testforlaget"
+
+
+def test_real_data_are_not_labelled_synthetic(bm):
+    real = dataclasses.replace(bm, synthetic=False)
+    for obj in (
+        views.ranking_table(real),
+        views.movers_table(real),
+        views.groups_table(real, CASE),
+        views.funnel_figure(real),
+    ):
+        assert "Syntetisk" not in obj.source
+        assert "Danmarks Statistik" in obj.source
+    assert "syntetiske" not in views.data_description(real).markdown
+    assert dict(views.manifest_view(real).rows)["Syntetiske data"] == "nej"
+
+
+def test_data_description(bm):
+    t = bm.tidy()
+    text = views.data_description(bm).markdown
+    assert "**syntetiske data**" in text
+    n_persons = int(round(t["population"].sum()))
+    assert f"{n_persons:,}".replace(",", ".") + " personer" in text
+    assert f"i {len(t)} kommuner i {bm.parameters['year']}" in text
+
+
+# ----------------------------------------------------------------------------- numbers = tidy results
+def test_ranking_table_shows_the_tidy_ranks_and_differences(bm):
+    n = 10
+    table = views.ranking_table(bm, n=n)
+    t = bm.tidy().sort_values("rank")
+    want = pd.concat([t.head(n), t.tail(n)])
+    assert len(table.rows) == 2 * n
+    head = table.header
+    for row, (_, r) in zip(table.rows, want.iterrows(), strict=True):
+        cell = dict(zip(head, row, strict=True))
+        assert cell["Kommune"] == r["name"]
+        assert int(cell["Placering"]) == r["rank"]
+        lo, hi = int(r["rank_cs_lower"]), int(r["rank_cs_upper"])
+        assert cell["Rangsæt (simultant)"] == (str(lo) if lo == hi else f"{lo}–{hi}")
+        assert close(cell["Faktisk"], r["actual"], 0)
+        assert close(cell["Forventet"], r["expected"], 0)
+        assert close(cell["Forskel, pct.-point"], r["difference_pp"], 2)
+        assert close(cell["EB-korrigeret forskel"], r["eb_difference_pp"], 2)
+    ranks = [int(r[1]) for r in table.rows]
+    assert ranks[:n] == list(range(1, n + 1))
+    assert ranks[n:] == list(range(len(t) - n + 1, len(t) + 1))
+    assert "De 10 bedst og 10 dårligst" in table.caption
+
+
+@pytest.mark.parametrize("n", [0, -1, 50, 2.0, True])
+def test_ranking_table_rejects_n_that_would_repeat_or_drop_rows(bm, n):
+    with pytest.raises(ValueError, match="n: expected an integer from 1 to 49"):
+        views.ranking_table(bm, n=n)
+
+
+def test_ranking_table_half_lists_everyone_once(bm):
+    names = [r[0] for r in views.ranking_table(bm, n=49).rows]
+    assert len(names) == len(set(names)) == 98
+
+
+def test_coefficient_table_matches_the_model(bm):
+    ct = bm.main.coef_table()
+    table = views.coefficient_table(bm)
+    assert [r[0] for r in table.rows] == list(ct["term"])
+    for row, (_, c) in zip(table.rows, ct.iterrows(), strict=True):
+        assert close(row[1], c["estimate"], 4)
+        assert close(row[2], c["std_error"], 4)
+        assert close(row[3], c["tstat"], 1)
+    assert f"Antal personer: {int(bm.main.nobs):,}".replace(",", ".") in table.note
+
+
+def test_decomposition_table_ranges(bm):
+    d = bm.main.decomposition()
+    blocks = [c for c in d.columns if c != "total"]
+    table = views.decomposition_table(bm)
+    assert [r[0] for r in table.rows] == [views.BLOCK_LABELS.get(b, b) for b in blocks]
+    for row, b in zip(table.rows, blocks, strict=True):
+        lo, med, hi = d[b].min(), d[b].median(), d[b].max()
+        assert [close(row[1], lo, 2), close(row[2], med, 2), close(row[3], hi, 2)] == [True] * 3
+        assert da_float(row[1]) <= da_float(row[2]) <= da_float(row[3])
+
+
+def test_correlation_table_matches_the_tradeoff(bm):
+    c = bm.tradeoff.correlations
+    table = views.correlation_table(bm)
+    assert len(table.rows) == len(c)
+    for row, (_, r) in zip(table.rows, c.iterrows(), strict=True):
+        assert row[:2] == (LABELS[r["a"]], LABELS[r["b"]])
+        assert [close(row[2], r["corr"], 2), close(row[3], r["lower"], 2), close(row[4], r["upper"], 2)] == [
+            True
+        ] * 3
+
+
+def test_movers_table_matches_the_rank_shifts(bm):
+    ta = bm.tradeoff
+    table = views.movers_table(bm, n=10)
+    tt = ta.table.set_index("code")
+    shifts = (tt[f"rank_{ta.set_to}"] - tt[f"rank_{ta.set_from}"]).abs()
+    assert len(table.rows) == 10
+    shown_shifts = []
+    for row in table.rows:
+        code = lookup(row[0]).code
+        r = tt.loc[code]
+        assert (int(row[1]), int(row[2])) == (r[f"rank_{ta.set_from}"], r[f"rank_{ta.set_to}"])
+        assert da_float(row[3]) == r[f"rank_{ta.set_to}"] - r[f"rank_{ta.set_from}"]
+        assert close(row[4], r["resid_kontanthjaelp"], 2)
+        assert close(row[5], r["resid_foertidspension"], 2)
+        shown_shifts.append(abs(da_float(row[3])))
+    # the ten largest moves, largest first
+    assert shown_shifts == sorted(shown_shifts, reverse=True)
+    assert min(shown_shifts) >= shifts.sort_values(ascending=False).iloc[9]
+
+
+def test_tradeoff_summary_counts(bm):
+    ta = bm.tradeoff
+    text = views.tradeoff_summary(bm).markdown
+    moved = int(((ta.table[f"rank_{ta.set_to}"] - ta.table[f"rank_{ta.set_from}"]).abs() > 10).sum())
+    assert f"flytter {moved} af {len(ta.table)} kommuner mere end 10 pladser" in text
+    corr = f"{abs(ta.test.estimate):.2f}".replace(".", ",")
+    assert corr in text
+    assert ("negativ" if ta.test.estimate < 0 else "positiv") in text
+
+
+def test_case_summary_numbers_equal_the_tidy_row(bm):
+    r = bm.tidy().set_index("code").loc[CASE]
+    text = views.case_summary(bm, "Nyborg").markdown
+    assert text.startswith("- Nyborg havde ")
+    assert f"havde {round(r['actual'])} fuldtidspersoner" in text
+    diff = f"{abs(r['difference_pp']):.1f}".replace(".", ",")
+    assert f"({'+' if r['difference_pp'] > 0 else '−'}{diff} pct.-point)" in text
+    assert (
+        f"{round(abs(r['difference']))} {'færre' if r['difference'] < 0 else 'flere'} end forventet" in text
+    )
+    assert f"en {int(r['rank'])}.-plads blandt 98 kommuner" in text
+    assert f"intervallet {int(r['rank_lower'])}–{int(r['rank_upper'])} (marginalt)" in text
+    assert f"{int(r['rank_cs_lower'])}–{int(r['rank_cs_upper'])} (simultant" in text
+    tr = bm.tradeoff.table.set_index("code").loc[CASE]
+    assert f"placeringen {int(tr['rank_all'])} mod {int(tr['rank_bm2018'])}" in text
+    y = bm.yardsticks().loc[CASE]
+    assert f"kategori {int(y['category'])} ({y['category_label']})" in text
+    assert f"score på {y['dea_score']:.2f}".replace(".", ",") in text
+
+
+def test_case_rank_sentence(bm):
+    r = bm.tidy().set_index("code").loc[CASE]
+    lo, hi = int(r["rank_lower"]), int(r["rank_upper"])
+    assert views.case_rank_sentence(bm, "nyborg") == f"{int(r['rank'])}. plads ({lo}–{hi})"
+
+
+def test_groups_table_matches_each_group_fit(bm):
+    table = views.groups_table(bm, CASE)
+    assert [r[0] for r in table.rows] == [LABELS[g] for g in GROUPS]
+    for row, g in zip(table.rows, GROUPS, strict=True):
+        r = bm.fits[g].tidy().set_index("code").loc[CASE]
+        assert close(row[1], r["actual"], 0)
+        assert close(row[2], r["expected"], 0)
+        assert close(row[3], r["difference_pp"], 2)
+        assert int(row[4]) == r["rank"]
+    # the benchmark's groups add up to the main set (the outcome is the sum of the group shares)
+    main = bm.tidy().set_index("code").loc[CASE]
+    parts = [
+        bm.fits[g].tidy().set_index("code").loc[CASE] for g in ("dagpenge", "kontanthjaelp", "sygedagpenge")
+    ]
+    assert sum(p["actual"] for p in parts) == pytest.approx(main["actual"], rel=1e-9)
+    assert sum(p["expected"] for p in parts) == pytest.approx(main["expected"], rel=1e-6)
+
+
+def test_yardsticks_table_case_first_then_peers(bm):
+    table = views.yardsticks_table(bm, CASE, k=5)
+    wanted = views.comparison_codes(bm, CASE, k=5)
+    assert [lookup(r[0]).code for r in table.rows] == wanted
+    t = bm.tidy().set_index("code")
+    tr = bm.tradeoff.table.set_index("code")
+    y = bm.yardsticks()
+    for row in table.rows:
+        code = lookup(row[0]).code
+        assert int(row[1]) == t.loc[code, "rank"]
+        assert int(row[2]) == tr.loc[code, "rank_all"]
+        assert int(row[3]) == y.loc[code, "category"]
+        if np.isnan(y.loc[code, "dea_score"]):
+            assert row[4] == "–"
+        else:
+            assert close(row[4], y.loc[code, "dea_score"], 2)
+        assert close(row[5], y.loc[code, "fulltime_pct"], 1)
+        assert close(row[6], y.loc[code, "mean_spell_months"], 1)
+        assert close(row[7], 100 * y.loc[code, "employed_3m_share"], 0)
+
+
+def test_yardsticks_table_dash_for_a_municipality_outside_the_frontier(bm):
+    table = views.yardsticks_table(bm, 492)  # Ærø: left out of the DEA, as by Rigsrevisionen
+    assert table.rows[0][0] == "Ærø"
+    assert table.rows[0][4] == "–"
+
+
+def test_funnel_note_gives_the_overdispersion(bm):
+    tau2 = float(bm.tidy()["funnel_tau2"].iloc[0])
+    assert f"τ² = {tau2:.3f}".replace(".", ",") in views.funnel_figure(bm).note
+
+
+def test_case_decomposition_caption_direction(bm):
+    d = bm.main.decomposition()
+    blocks = [c for c in d.columns if c != "total"]
+    for code in (CASE, int(d[blocks].sum(axis=1).idxmin()), int(d[blocks].sum(axis=1).idxmax())):
+        fig = views.case_decomposition_figure(bm, code)
+        word = "flere" if d.loc[code, blocks].sum() > 0 else "færre"
+        assert fig.caption.startswith(f"Hvorfor {lookup(code).name} forventes at have {word} ")
+
+
+def test_highlight_draws_the_accent_colour(bm):
+    assert ACCENT.lower() in views.ranking_figure(bm, highlight=CASE).svg.lower()
+    assert ACCENT.lower() not in views.ranking_figure(bm).svg.lower()
+
+
+def test_comparison_figure_draws_the_tidy_shares(bm, monkeypatch):
+    seen = {}
+    original = figures.actual_vs_expected
+
+    def spy(frame, **kw):
+        seen["frame"], seen["kw"] = frame.copy(), kw
+        return original(frame, **kw)
+
+    monkeypatch.setattr(figures, "actual_vs_expected", spy)
+    fig = views.comparison_figure(bm, "Nyborg", k=4)
+    frame = seen["frame"]
+    assert list(frame["code"]) == views.comparison_codes(bm, CASE, k=4)
+    assert seen["kw"]["highlight"] == CASE
+    t = bm.tidy().set_index("code").loc[frame["code"]]
+    np.testing.assert_allclose(frame["actual_share"], 100 * t["actual"] / t["population"], rtol=1e-12)
+    np.testing.assert_allclose(frame["expected_share"], 100 * t["expected"] / t["population"], rtol=1e-12)
+    assert "de 4 kommuner" in fig.note
+    assert f"Nyborg og sammenligningskommuner, {bm.parameters['year']}" in fig.caption
+
+
+def test_map_figure_draws_the_differences(bm, monkeypatch):
+    import analysis.reporting.maps as maps
+
+    seen = {}
+    original = maps.danmarkskort
+
+    def spy(values, **kw):
+        seen["values"], seen["kw"] = values.copy(), kw
+        return original(values, **kw)
+
+    monkeypatch.setattr(maps, "danmarkskort", spy)
+    views.map_figure(bm, "Nyborg")
+    t = bm.tidy().set_index("code")["difference_pp"]
+    pd.testing.assert_series_equal(seen["values"].sort_index(), t.sort_index(), check_names=False)
+    assert seen["kw"]["highlight"] == CASE
+
+
+# ----------------------------------------------------------------------------- comparison codes
+def _nearest_by_hand(features: pd.DataFrame, code: int, k: int) -> set[int]:
+    z = (features - features.mean()) / features.std(ddof=0)
+    d = np.sqrt(((z - z.loc[code]) ** 2).sum(axis=1)).drop(code)
+    return set(d.sort_values(kind="stable").index[:k].astype(int))
+
+
+@pytest.mark.parametrize("k", [1, 3, 7, 20])
+def test_comparison_codes_are_the_case_and_its_k_nearest(bm, k):
+    got = views.comparison_codes(bm, CASE, k=k)
+    assert got[0] == CASE
+    peers = got[1:]
+    assert len(peers) == k
+    assert CASE not in peers
+    assert len(set(peers)) == k
+    assert set(peers) == _nearest_by_hand(bm.features, CASE, k)
+    assert views.comparison_codes(bm, "Nyborg", k=k) == got
+
+
+def test_comparison_codes_never_include_the_case_among_peers(bm):
+    for code in (101, 147, 492, 741, 860):
+        got = views.comparison_codes(bm, code, k=7)
+        assert got[0] == code
+        assert code not in got[1:]
+        assert len(got) == 8
+
+
+# ----------------------------------------------------------------------------- manifest
+def test_manifest_shows_the_recorded_input_hashes(bm):
+    rows = dict(views.manifest_view(bm).rows)
+    for path, sha in bm.inputs.items():
+        name = path.rsplit("/", 1)[-1]
+        assert rows[f"Input: {name}"] == f"sha256 {sha[:16]}…"
+
+
+def test_manifest_does_not_need_the_register_files(bm, tmp_path):
+    gone = str(tmp_path / "moved" / "persons.parquet")
+    moved = dataclasses.replace(bm, inputs={gone: "ab" * 32})
+    rows = dict(views.manifest_view(moved).rows)
+    assert rows["Input: persons.parquet"] == "sha256 " + "ab" * 8 + "…"
+
+
+# ----------------------------------------------------------------------------- codes
+def test_case_code_and_codes():
+    assert views.case_code("nyborg") == CASE
+    assert views.case_code("450") == CASE
+    assert views.case_codes("København, Nyborg,") == (101, CASE)
+    assert views.case_codes("") == ()
+    with pytest.raises(UnknownMunicipalityError, match="Atlantis"):
+        views.case_codes("Nyborg,Atlantis")
