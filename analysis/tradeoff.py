@@ -207,7 +207,10 @@ def tradeoff_test(
     correlation is :math:`\widehat{\text{cov}}(a,b)/\sqrt{(\hat\sigma_a^2-\bar s_a^2)
     (\hat\sigma_b^2-\bar s_b^2)}` (Spearman 1904), recomputed in every bootstrap replicate.
     The within-person covariance of the two groups' noise is ignored; it is small because a
-    person rarely receives both benefits in the same year.
+    person rarely receives both benefits in the same year. Where the noise is as large as the
+    observed spread (a corrected variance that is not positive, typical of small groups in small
+    samples) the corrected correlation is undefined: the estimate and the p-value are NaN, such
+    replicates are left out of the interval, and the interval is NaN if none is left.
 
     References
     ----------
@@ -242,14 +245,20 @@ def tradeoff_test(
     boot = _corr(a[idx], b[idx], method, None if na is None else na[idx], None if nb is None else nb[idx])
     boot = boot[np.isfinite(boot)]
     alpha = 1 - level
-    lower, upper = np.quantile(boot, [alpha / 2, 1 - alpha / 2])
+    if boot.size:
+        lower, upper = np.quantile(boot, [alpha / 2, 1 - alpha / 2])
+    else:  # noise exceeds the spread in every replicate: no interval
+        lower = upper = np.nan
     perm = np.argsort(rng.random((n, replicates)), axis=0)
     a_rep = np.repeat(a[:, None], replicates, axis=1)
     if na is None:
         null = _corr(a_rep, b[perm], method)
     else:
         null = _corr(a_rep, b[perm], method, np.repeat(na[:, None], replicates, axis=1), nb[perm])
-    p = float((1 + np.sum(np.abs(null) >= abs(est))) / (1 + replicates))
+    if np.isfinite(est):
+        p = float((1 + np.sum(np.abs(null) >= abs(est))) / (1 + replicates))
+    else:  # an undefined estimate is not evidence against independence
+        p = np.nan
     return CorrelationTest(
         side_a=tuple(side_a),
         side_b=tuple(side_b),
@@ -277,6 +286,10 @@ def residual_correlation(
 ) -> pd.DataFrame:
     """All pairwise correlations of group residuals, with bootstrap intervals (tidy).
 
+    Options as in :func:`tradeoff_test`; with ``se`` every correlation is corrected for
+    estimation noise, so the row of the two default sides equals :func:`tradeoff_test` with the
+    same ``se`` and ``seed``.
+
     Returns
     -------
     DataFrame
@@ -292,6 +305,7 @@ def residual_correlation(
                 side_a=(ga,),
                 side_b=(gb,),
                 method=method,
+                se=se,
                 replicates=replicates,
                 level=level,
                 seed=seed,
@@ -463,6 +477,8 @@ def analyse_fits(
     table[f"difference_pp_{name_from}"] = fits[name_from].difference_pp
     table[f"difference_pp_{name_to}"] = fits[name_to].difference_pp
     table = table.reset_index()
+    synthetic = bool(fits[name_from].synthetic)
+    table.attrs["synthetic"] = synthetic
     return TradeoffAnalysis(
         residuals=resid,
         test=test,
@@ -471,7 +487,7 @@ def analyse_fits(
         table=table,
         set_from=name_from,
         set_to=name_to,
-        synthetic=bool(fits[name_from].synthetic),
+        synthetic=synthetic,
     )
 
 
@@ -543,18 +559,24 @@ def main(
     from analysis.io import write_parquet_atomic
     from analysis.synth import load_register
 
-    reg = load_register(args.data)
-    ta = analyse(
-        reg.persons,
-        reg.municipalities,
-        spec=args.spec,
-        set_from=args.from_set,
-        set_to=args.to_set,
-        side_a=_split(args.side_a, "--side-a"),
-        side_b=_split(args.side_b, "--side-b"),
-        replicates=args.replicates,
-        seed=args.seed,
-    )
+    side_a = _split(args.side_a, "--side-a")
+    side_b = _split(args.side_b, "--side-b")
+    try:
+        reg = load_register(args.data)
+        ta = analyse(
+            reg.persons,
+            reg.municipalities,
+            spec=args.spec,
+            set_from=args.from_set,
+            set_to=args.to_set,
+            side_a=side_a,
+            side_b=side_b,
+            replicates=args.replicates,
+            seed=args.seed,
+        )
+    except (ValueError, OSError) as exc:
+        print(f"{prog}: error: {exc}", file=sys.stderr)
+        return 2
     write_parquet_atomic(ta.table, args.out, metadata={"test": ta.test.as_dict(), "synthetic": ta.synthetic})
     label = " (SYNTETISKE DATA)" if ta.synthetic else ""
     print(f"{ta.test}{label}")
