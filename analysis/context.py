@@ -84,6 +84,8 @@ def _parameters(
 ) -> dict:
     if spec not in ("pooled", "fe"):
         raise ValueError(f"spec: expected 'pooled' or 'fe', got {spec!r}")
+    if year is not None and (isinstance(year, bool) or not isinstance(year, int)):
+        raise ValueError(f"year: expected an integer year or None, got {year!r}")
     resolve(benefits)  # raises with the valid choices
     if isinstance(bootstrap, bool) or not isinstance(bootstrap, int) or bootstrap < 0:
         raise ValueError(f"bootstrap: expected a non-negative integer, got {bootstrap!r}")
@@ -374,6 +376,20 @@ def _check_k(value: Any) -> Any:
     return value
 
 
+def _groups(value: str) -> tuple[str, ...]:
+    """Benefit groups from a comma-separated parameter ("" → empty)."""
+    parts = tuple(p.strip() for p in str(value).split(",") if p.strip())
+    unknown = [p for p in parts if p not in GROUPS]
+    if unknown:
+        raise ValueError(f"unknown benefit group(s) {unknown}; expected some of {', '.join(GROUPS)}")
+    return parts
+
+
+def _check_groups(value: Any) -> Any:
+    _groups(value)
+    return value
+
+
 def _check_cases(value: Any) -> Any:
     from analysis.municipalities import lookup
 
@@ -395,6 +411,8 @@ def report_checks() -> dict[str, Any]:
         "bootstrap": _check_count,
         "n_peers": _check_k,
         "cases": _check_cases,
+        "side_a": _check_groups,
+        "side_b": _check_groups,
     }
 
 
@@ -420,13 +438,17 @@ def start_report(
     publisher: str = "kommunebench",
     cache: str = "",
     municipality: str | int | None = None,
+    side_a: str = "",
+    side_b: str = "",
     **_: Any,
 ) -> Benchmark:
     """First call of every report notebook: theme, benchmark, and the cover fields.
 
     Loads the shared benchmark from ``cache`` (checking its parameters) or builds it, applies
     the figure theme, and displays the report's cover fields (title, subtitle, publisher,
-    date, synthetic banner). Extra keyword arguments (other notebook parameters) are ignored.
+    date, synthetic banner). ``side_a``/``side_b`` (comma-separated benefit groups) choose the
+    two sides of the trade-off when they differ from those the benchmark was analysed with.
+    Extra keyword arguments (other notebook parameters) are ignored.
     """
     from analysis.municipalities import lookup
     from analysis.reporting.document import report_metadata
@@ -440,6 +462,16 @@ def start_report(
     bm = open_benchmark(
         folder, cache=cache or None, year=year, benefits=benefits, spec=spec, bootstrap=bootstrap, seed=seed
     )
+    if (side_a or side_b) and bm.tradeoff is not None:
+        test = bm.tradeoff.test
+        sides = (_groups(side_a) or test.side_a, _groups(side_b) or test.side_b)
+        if sides != (test.side_a, test.side_b):
+            from dataclasses import replace
+
+            from analysis.tradeoff import analyse_fits
+
+            trade = analyse_fits(bm.fits, side_a=sides[0], side_b=sides[1], replicates=2000, seed=seed)
+            bm = replace(bm, tradeoff=trade)
     title, subtitle = REPORT_TITLES[kind]
     if kind == "case":
         if municipality is None:

@@ -188,8 +188,13 @@ def quadrant(
     highlight: Sequence[int] = (),
     xlabel: str = "Kontanthjælp mv.: faktisk − forventet (pct.-point)",
     ylabel: str = "Førtidspension: faktisk − forventet (pct.-point)",
+    a_name: str = "kontanthjælp",
+    b_name: str = "førtidspension",
 ) -> Figure:
-    """Quadrant scatter of two residuals with a fitted line and the case municipalities labelled."""
+    """Quadrant scatter of two residuals with a fitted line and the case municipalities labelled.
+
+    ``a_name`` and ``b_name`` name the two sides in the corner labels ("Bedre på …").
+    """
     _require(table, ["code", "name", x, y], "quadrant")
     fig, ax = _figure((6.3, 4.2))
     is_case = table["code"].isin(list(highlight))
@@ -208,7 +213,7 @@ def quadrant(
     ax.text(
         0.02,
         0.97,
-        "Bedre på kontanthjælp,\ndårligere på førtidspension",
+        f"Bedre på {a_name},\ndårligere på {b_name}",
         transform=ax.transAxes,
         va="top",
         **pad,
@@ -216,7 +221,7 @@ def quadrant(
     ax.text(
         0.98,
         0.03,
-        "Dårligere på kontanthjælp,\nbedre på førtidspension",
+        f"Dårligere på {a_name},\nbedre på {b_name}",
         transform=ax.transAxes,
         ha="right",
         **pad,

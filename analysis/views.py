@@ -207,33 +207,65 @@ def decomposition_table(bm: Benchmark) -> ReportTable:
 
 
 # ----------------------------------------------------------------------------- trade-off report
+def side_name(groups: tuple[str, ...] | list[str]) -> str:
+    """Lower-case Danish name of one side of the trade-off ("kontanthjælp mv." / "førtidspension og fleksjob")."""
+    names = [LABELS[g][0].lower() + LABELS[g][1:] for g in groups]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " og " + names[-1]
+
+
+def _p_value(p: float) -> str:
+    return "p < 0,001" if p < 0.001 else f"p = {num(p, 3)}"
+
+
 def tradeoff_summary(bm: Benchmark) -> narrative.Prose:
+    """Hovedresultater of the trade-off report, for the sides the benchmark was analysed with."""
     ta = bm.tradeoff
     t = ta.test
+    a, b = side_name(t.side_a), side_name(t.side_b)
     moved10 = ta.n_moved(10)
     share_pred = ta.share_as_predicted(10)
     direction = "negativ" if t.estimate < 0 else "positiv"
     sig = "ikke " if t.covers_zero else ""
+    n_subst = int((ta.table["quadrant"] == "bedre A, dårligere B").sum())
     items = [
-        f"Korrelationen på tværs af kommunerne mellem resultatet på kontanthjælp og på førtidspension er "
+        f"Korrelationen på tværs af kommunerne mellem resultatet på {a} og på {b} er "
         f"{direction}: {num(t.estimate, 2)} (95 pct.-interval {num(t.lower, 2)} til {num(t.upper, 2)}), "
-        f"og den er {sig}statistisk signifikant forskellig fra 0 (p = {num(t.p_value, 3)}).",
-        f"Medregnes alle ydelsesgrupper i stedet for kun benchmarkets tre, flytter {moved10} af "
-        f"{len(ta.table)} kommuner mere end 10 pladser.",
+        f"og den er {sig}statistisk signifikant forskellig fra 0 ({_p_value(t.p_value)}).",
+        f"Medregnes alle ydelsesgrupper i stedet for kun dem i «{benefit_label(ta.set_from)}», flytter "
+        f"{moved10} af {len(ta.table)} kommuner mere end 10 pladser.",
         f"Blandt dem flytter {share(share_pred, 0)} i den retning, som de forbundne kar forudsiger: "
         f"kommuner med flere end forventet på de udeladte ydelser rykker ned.",
-        f"{int((ta.table['quadrant'] == 'bedre A, dårligere B').sum())} kommuner er bedre end forventet på "
-        f"kontanthjælp, men dårligere end forventet på førtidspension.",
+        f"{n_subst} {'kommune' if n_subst == 1 else 'kommuner'} er bedre end forventet på {a}, men "
+        f"dårligere end forventet på {b}.",
     ]
     return narrative.bullets(items)
 
 
-def quadrant_figure(bm: Benchmark, *, highlight: tuple[int, ...] = ()) -> ReportFigure:
-    fig = figures.quadrant(bm.tradeoff.table, highlight=highlight)
+def _with_sides(bm: Benchmark) -> pd.DataFrame:
+    """The trade-off table with the summed residual of each side (``side_a``, ``side_b``)."""
     t = bm.tradeoff.test
+    table = bm.tradeoff.table.copy()
+    table["side_a"] = table[[f"resid_{g}" for g in t.side_a]].sum(axis=1)
+    table["side_b"] = table[[f"resid_{g}" for g in t.side_b]].sum(axis=1)
+    return table
+
+
+def quadrant_figure(bm: Benchmark, *, highlight: tuple[int, ...] = ()) -> ReportFigure:
+    t = bm.tradeoff.test
+    a, b = side_name(t.side_a), side_name(t.side_b)
+    fig = figures.quadrant(
+        _with_sides(bm),
+        x="side_a",
+        y="side_b",
+        highlight=highlight,
+        xlabel=f"{a[0].upper() + a[1:]}: faktisk − forventet (pct.-point)",
+        ylabel=f"{b[0].upper() + b[1:]}: faktisk − forventet (pct.-point)",
+        a_name=a,
+        b_name=b,
+    )
     return ReportFigure(
         fig,
-        caption="Resultat på kontanthjælp og på førtidspension, faktisk minus forventet",
+        caption=f"Resultat på {a} og på {b}, faktisk minus forventet",
         note=(
             f"Hver prik er en kommune; linjen er den lineære sammenhæng. Korrelation {num(t.estimate, 2)} "
             f"(95 pct.-interval {num(t.lower, 2)} til {num(t.upper, 2)}), korrigeret for "
@@ -290,6 +322,8 @@ def slope_figure(bm: Benchmark, *, highlight: tuple[int, ...] = ()) -> ReportFig
 
 def movers_table(bm: Benchmark, *, n: int = 10) -> ReportTable:
     ta = bm.tradeoff
+    if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= len(ta.table):
+        raise ValueError(f"n: expected an integer from 1 to {len(ta.table)}, got {n!r}")
     m = ta.movers(n)
     names = [lookup(int(c)).name for c in m["code"]]
     df = pd.DataFrame(

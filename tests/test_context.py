@@ -308,6 +308,8 @@ def test_report_checks_accept_valid_values(small_benchmark_register):
         ("n_peers", "7"),
         ("seed", -1),
         ("seed", True),
+        ("side_a", "kontanthjaelp,pension"),
+        ("side_b", "foertidspension;fleksjob"),
     ],
 )
 def test_report_checks_reject_with_the_parameter_named(name, value):

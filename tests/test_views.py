@@ -89,7 +89,7 @@ NATIONAL = {
     "manifest_view": lambda bm: views.manifest_view(bm, publisher="Testforlaget"),
 }
 PROSE = {"national_summary", "data_description", "tradeoff_summary", "case_summary"}  # no "Kilde:" line
-NOT_DISPLAYS = {"case_rank_sentence", "comparison_codes", "case_code", "case_codes"}
+NOT_DISPLAYS = {"side_name", "case_rank_sentence", "comparison_codes", "case_code", "case_codes"}
 
 
 @pytest.fixture(scope="module")
@@ -455,3 +455,26 @@ def test_case_code_and_codes():
     assert views.case_codes("") == ()
     with pytest.raises(UnknownMunicipalityError, match="Atlantis"):
         views.case_codes("Nyborg,Atlantis")
+
+
+def test_tradeoff_views_follow_the_chosen_sides(small_benchmark):
+    from analysis.tradeoff import analyse_fits
+
+    trade = analyse_fits(
+        small_benchmark.fits,
+        side_a=("kontanthjaelp",),
+        side_b=("foertidspension", "ressourceforloeb"),
+        replicates=200,
+    )
+    bm = dataclasses.replace(small_benchmark, tradeoff=trade)
+    fig = views.quadrant_figure(bm)
+    assert (
+        fig.caption
+        == "Resultat på kontanthjælp mv. og på førtidspension og ressourceforløb, faktisk minus forventet"
+    )
+    text = views.tradeoff_summary(bm).markdown
+    assert "mellem resultatet på kontanthjælp mv. og på førtidspension og ressourceforløb" in text
+    assert (
+        views.side_name(("fleksjob", "dagpenge", "ledighedsydelse"))
+        == "fleksjob, a-dagpenge mv. og ledighedsydelse"
+    )
