@@ -18,6 +18,7 @@ import argparse
 import datetime as _dt
 import hashlib
 import json
+import multiprocessing
 import os
 import sys
 import time
@@ -102,13 +103,14 @@ _KERNEL: Any = None  # the worker process's warm kernel (see analysis.reporting.
 
 def _start_worker() -> None:
     """Worker initialiser: one kernel per worker, reused by every report it renders."""
-    import atexit
+    from multiprocessing.util import Finalize
 
     from analysis.reporting.render import WarmKernel
 
     global _KERNEL
     _KERNEL = WarmKernel(notebooks_dir())
-    atexit.register(_KERNEL.shutdown)
+    # worker processes end without running atexit handlers, but they do run these finalisers
+    Finalize(_KERNEL, _KERNEL.shutdown, exitpriority=10)
 
 
 def _render(job: Job) -> tuple[str, float]:
@@ -216,7 +218,10 @@ def run(
         bar = tqdm(
             total=len(pending), desc="rapporter", unit="rapport", disable=not progress, file=sys.stderr
         )
-        with ProcessPoolExecutor(max_workers=workers, initializer=_start_worker) as pool:
+        # "spawn": a forked child would inherit the parent's ZeroMQ context and threads (from an
+        # earlier kernel in the same process) and can hang; a fresh interpreter cannot
+        ctx = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_start_worker) as pool:
             futures = {pool.submit(_render, j): j for j in pending}
             for fut in as_completed(futures):
                 _, seconds = fut.result()

@@ -25,6 +25,7 @@ import logging
 import os
 import re
 import shutil
+import tempfile
 import time
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
@@ -437,7 +438,9 @@ class WarmKernel:
         from jupyter_client.manager import KernelManager
 
         if self._km is None or not self._km.is_alive():
-            self._km = KernelManager(kernel_name=self.kernel_name)
+            # local IPC sockets in the temporary folder: nothing listens on the network
+            ipc = Path(tempfile.gettempdir()) / f"kommunebench-kernel-{os.getpid()}-{id(self)}"
+            self._km = KernelManager(kernel_name=self.kernel_name, transport="ipc", ip=str(ipc))
             self._km.start_kernel(cwd=self.cwd, extra_arguments=["--HistoryManager.enabled=False"])
             return self._km
         kc = self._km.client()
