@@ -114,6 +114,7 @@ def case_findings(
     *,
     tradeoff_table: pd.DataFrame | None = None,
     yardsticks: pd.DataFrame | None = None,
+    sets: tuple[str, str] = ("bm2018", "all"),
 ) -> list[str]:
     """Hovedresultater of a case-municipality report.
 
@@ -129,6 +130,8 @@ def case_findings(
     yardsticks
         Frame indexed by code with ``category``, ``category_label`` and ``dea_score`` (any
         may be missing).
+    sets
+        The two ranked benefit sets of ``tradeoff_table`` (its ``rank_<set>`` columns).
     """
     r = _row(tidy, code)
     n = len(tidy)
@@ -143,8 +146,7 @@ def case_findings(
     ]
     if tradeoff_table is not None:
         t = _row(tradeoff_table, code)
-        cols = [c for c in tradeoff_table.columns if c.startswith("rank_") and c != "rank_shift"]
-        rank_from, rank_to = cols[0], cols[1]
+        rank_from, rank_to = (f"rank_{name}" for name in sets)
         shift = int(t["rank_shift"])
         move = (
             "uændret"

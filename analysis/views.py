@@ -355,7 +355,13 @@ def movers_table(bm: Benchmark, *, n: int = 10) -> ReportTable:
 def case_summary(bm: Benchmark, municipality: int | str) -> narrative.Prose:
     code = _case(municipality)
     return narrative.bullets(
-        narrative.case_findings(bm.tidy(), code, tradeoff_table=bm.tradeoff.table, yardsticks=bm.yardsticks())
+        narrative.case_findings(
+            bm.tidy(),
+            code,
+            tradeoff_table=bm.tradeoff.table,
+            yardsticks=bm.yardsticks(),
+            sets=(bm.tradeoff.set_from, bm.tradeoff.set_to),
+        )
     )
 
 
