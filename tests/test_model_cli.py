@@ -5,11 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from analysis import synth
 from analysis.io import read_parquet_metadata
 from analysis.model import fit
 from analysis.model.cli import main
-
-synth = pytest.importorskip("analysis.synth")
 
 
 @pytest.fixture(scope="module")

@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from analysis import synth
 from analysis.benefits import SETS
 from analysis.model import fit
 from analysis.model.cells import LOCAL
@@ -61,7 +62,6 @@ def test_synth_recovery():
     fixed-effects gap recovers them up to a composition term: the correlation levels off near
     0.97 even at full scale, and varies between about 0.95 and 0.97 across seeds at this size.
     """
-    synth = pytest.importorskip("analysis.synth")
     reg = synth.generate(n_persons=200_000, seed=1)
     res = fit(reg.persons, reg.municipalities, benefits="bm2018", spec="fe")
     truth = planted(reg.truth, SETS["bm2018"], res.difference_pp.index)

@@ -21,6 +21,7 @@ import pandas as pd
 import pytest
 
 from analysis import statbank as sb
+from analysis import validate
 from analysis.benefits import GROUPS
 from analysis.municipalities import registry
 
@@ -627,7 +628,6 @@ def test_missing_cell_stays_missing(names, client_factory):
 
 
 def test_build_aggregates_full_country_validates(names, client_factory):
-    pytest.importorskip("analysis.validate")
     got = sb.build_aggregates([2023], client=client_factory(FakeStatBank(names)))
     assert sorted(got["code"]) == sorted(registry()["code"])
 
@@ -667,7 +667,6 @@ def test_cli_fetch_then_tables(tmp_path, monkeypatch, names, capsys):
 
 
 def test_cli_build_writes_parquet(tmp_path, names, capsys):
-    pytest.importorskip("analysis.validate")
     from analysis.io import read_parquet_metadata
 
     cache = tmp_path / "cache"
@@ -742,7 +741,6 @@ def test_cli_dispatch_through_kommunebench(tmp_path, monkeypatch, capsys):
 
 
 def test_missing_cell_fails_validation_instead_of_becoming_zero(names, client_factory):
-    validate = pytest.importorskip("analysis.validate")
     fake = FakeStatBank(names, missing_cell=("Nyborg", "Førtidspension", "2023K2"))
     with pytest.raises(validate.InputError, match="ft_foertidspension"):
         sb.build_aggregates([2023], client=client_factory(fake))
