@@ -2,7 +2,8 @@
 
 :func:`build` reads a register folder, fits the expected-caseload model for the report's benefit
 set, for ``bm2018`` and ``all`` and for every single benefit group (one set of cells), and
-computes the trade-off diagnostics, the jobcenterindblik categories, the DEA efficiency scores,
+computes the trade-off diagnostics, the ranks in every earlier year of the register (each
+year fitted on its own), the jobcenterindblik categories, the DEA efficiency scores,
 KL's result measures and the rammevilkår used for comparison groups. A batch of reports shares
 one :class:`Benchmark`: :meth:`Benchmark.save` writes it to the run folder and
 :func:`load` reads it back (checking that the parameters match).
@@ -24,7 +25,7 @@ from analysis.benefits import GROUPS, resolve
 from analysis.io import atomic_path
 
 CACHE_FILE = "benchmark.pkl"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 Spec = Literal["pooled", "fe"]
 
 
@@ -44,6 +45,7 @@ class Benchmark:
     features: pd.DataFrame
     inputs: Mapping[str, str]
     timings: Mapping[str, float] = field(default_factory=dict)
+    history: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def benefit_set(self) -> str:
@@ -140,6 +142,7 @@ def build(
     from analysis.frontier import EXCLUDED_SMALL, efficiency_table, jobcentre_units
     from analysis.measures import kl_measures
     from analysis.model import fit_many
+    from analysis.model.history import HISTORY_COLUMNS, rank_history
     from analysis.peers import rammevilkaar_features
     from analysis.reporting.manifest import file_sha256
     from analysis.synth import load_register
@@ -157,6 +160,7 @@ def build(
     elif int(year) not in years:
         raise ValueError(f"year: {year} is not in the register {folder} (it has {years})")
     params["year"] = int(year)
+    all_persons, all_mun = persons, mun
     if len(years) > 1:
         persons = persons.loc[persons["year"] == year]
         mun = mun.loc[mun["year"] == year]
@@ -175,6 +179,24 @@ def build(
         seed=seed,
     )
     timings["fit"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    earlier = [y for y in years if y < year]
+    current = fits[main_name].tidy().assign(year=int(year))[list(HISTORY_COLUMNS)]
+    if earlier:
+        past = rank_history(
+            all_persons,
+            all_mun,
+            years=earlier,
+            benefits=benefits,
+            spec=spec,
+            bootstrap=bootstrap,
+            seed=seed,
+        )
+        history = pd.concat([past, current], ignore_index=True)
+    else:
+        history = current.reset_index(drop=True)
+    timings["history"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
     trade = analyse_fits(fits, replicates=2000, seed=seed)
@@ -216,6 +238,7 @@ def build(
         features=features,
         inputs=MappingProxyType(inputs),
         timings=MappingProxyType(timings),
+        history=history,
     )
 
 

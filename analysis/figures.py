@@ -318,3 +318,41 @@ def scatter_rankings(
     ax.invert_xaxis()
     ax.invert_yaxis()
     return fig
+
+
+def rank_over_years(history: pd.DataFrame, *, highlight: int) -> Figure:
+    """Placement of every municipality by year (grey), the case with its 95 % rank interval.
+
+    ``history`` is the long frame of :func:`analysis.model.history.rank_history` (one row per
+    year and municipality with ``year, code, rank, rank_lower, rank_upper``).
+    """
+    _require(history, ["year", "code", "rank", "rank_lower", "rank_upper"], "rank_over_years")
+    if not (history["code"] == highlight).any():
+        raise ValueError(f"rank_over_years: municipality {highlight} is not in the history frame")
+    fig, ax = _figure((6.3, 3.4))
+    wide = history.pivot(index="year", columns="code", values="rank").sort_index()
+    years = wide.index.to_numpy()
+    for code in wide.columns:
+        if code != highlight:
+            ax.plot(years, wide[code], color=GREY, lw=0.5, alpha=0.35, zorder=1)
+    case = history[history["code"] == highlight].sort_values("year")
+    ax.vlines(case["year"], case["rank_lower"], case["rank_upper"], color=ACCENT, lw=1.2, zorder=2)
+    ax.plot(case["year"], case["rank"], color=ACCENT, lw=1.6, marker="o", ms=4, zorder=3)
+    for _, row in case.iterrows():
+        ax.annotate(
+            str(int(row["rank"])),
+            (row["year"], row["rank"]),
+            xytext=(6, 0),
+            textcoords="offset points",
+            va="center",
+            color=ACCENT,
+            fontweight="bold",
+            fontsize=7.5,
+        )
+    ax.set_xticks(years, [str(int(y)) for y in years])
+    ax.set_xlim(years.min() - 0.4, years.max() + 0.4)
+    ax.set_ylim(wide.shape[1] + 1, 0)
+    ax.set_ylabel("Placering (1 = bedst)")
+    ax.set_xlabel("År")
+    ax.grid(axis="x", visible=False)
+    return fig

@@ -170,3 +170,38 @@ def case_findings(
                 f"{num(float(y['dea_score']), 2)} (1 = på fronten)."
             )
     return items
+
+
+def rank_history_text(history: pd.DataFrame, code: int) -> str:
+    """One paragraph on a municipality's placement over the years of the register.
+
+    ``history`` is the frame of :func:`analysis.model.history.rank_history`. With one year only,
+    the paragraph says so (the register does not allow a comparison over time).
+    """
+    case = history[history["code"] == code].sort_values("year")
+    if case.empty:
+        raise ValueError(f"rank_history_text: municipality {code} is not in the history frame")
+    name = str(case["name"].iloc[-1])
+    if len(case) == 1:
+        return (
+            f"Registret indeholder kun ét år ({int(case['year'].iloc[0])}), så {name}s placering kan ikke "
+            "følges over tid. Med flere års data vises her placeringen år for år, hvert år med sin egen model."
+        )
+    parts = [
+        f"{int(r['rank'])}. plads i {int(r['year'])} "
+        f"({rank_interval(int(r['rank_lower']), int(r['rank_upper']))})"
+        for _, r in case.iterrows()
+    ]
+    listing = ", ".join(parts[:-1]) + " og " + parts[-1]
+    first, last = case.iloc[0], case.iloc[-1]
+    overlap = max(first["rank_lower"], last["rank_lower"]) <= min(first["rank_upper"], last["rank_upper"])
+    verdict = (
+        "De to yderårs intervaller overlapper, så data kan ikke skelne placeringerne fra hinanden."
+        if overlap
+        else f"De to yderårs intervaller overlapper ikke: placeringen i {int(last['year'])} er "
+        f"{'bedre' if last['rank'] < first['rank'] else 'dårligere'} end i {int(first['year'])}."
+    )
+    return (
+        f"Med hvert års egen model fik {name} {listing} (95 pct.-rangkonfidensintervaller i parentes). "
+        + verdict
+    )

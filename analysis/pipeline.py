@@ -1,6 +1,7 @@
 """The main job (``nox -s report``): default data → one model fit → reports.
 
-1. Build the embedded default register, "Syntetisk Danmark", in ``data/processed/synthetic/``
+1. Build the embedded default register, "Syntetisk Danmark" (1,000,000 persons a year,
+   2022–2024), in ``data/processed/synthetic/``
    unless it is already there with the same generator parameters (the folder is rebuilt, never
    edited by hand).
 2. Render the national reports (expected caseload; trade-off bias) and the case report for
@@ -21,10 +22,13 @@ from analysis.paths import synthetic_default_dir
 
 DEFAULT_PERSONS = 1_000_000
 DEFAULT_SEED = 2024
+DEFAULT_YEARS = (2022, 2023, 2024)
 DEFAULT_CASE = "Nyborg"
 
 
-def ensure_default_register(folder: Path, *, n_persons: int, seed: int) -> tuple[Path, bool]:
+def ensure_default_register(
+    folder: Path, *, n_persons: int, seed: int, years: tuple[int, ...] = DEFAULT_YEARS
+) -> tuple[Path, bool]:
     """Write the synthetic default register unless ``folder`` holds one made with these settings.
 
     Returns the folder and whether it was (re)built.
@@ -41,9 +45,10 @@ def ensure_default_register(folder: Path, *, n_persons: int, seed: int) -> tuple
             saved.get("n_persons") == n_persons
             and saved.get("seed") == seed
             and saved.get("tradeoff") is True
+            and saved.get("years") == list(years)
         ):
             return folder, False
-    write_register(folder, n_persons=n_persons, seed=seed)
+    write_register(folder, n_persons=n_persons, seed=seed, years=years)
     return folder, True
 
 
@@ -53,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
         description="Build the default synthetic register and render the reports into reports/<run-id>/.",
     )
     parser.add_argument(
-        "--persons", type=int, default=DEFAULT_PERSONS, help="persons in the synthetic register"
+        "--persons", type=int, default=DEFAULT_PERSONS, help="persons per year in the synthetic register"
     )
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="seed of the synthetic register")
     parser.add_argument(
@@ -69,7 +74,10 @@ def main(argv: list[str] | None = None) -> int:
 
     t0 = time.perf_counter()
     folder, built = ensure_default_register(synthetic_default_dir(), n_persons=args.persons, seed=args.seed)
-    print(f"{'built' if built else 'reused'} synthetic register ({args.persons:,} persons) in {folder}")
+    print(
+        f"{'built' if built else 'reused'} synthetic register ({args.persons:,} persons a year, "
+        f"{DEFAULT_YEARS[0]}–{DEFAULT_YEARS[-1]}) in {folder}"
+    )
     munis = list(codes()) if args.all else (args.municipality or [DEFAULT_CASE])
     run_dir, timings = run(
         {"data": str(folder), "bootstrap": args.bootstrap, "seed": 0, "publisher": "kommunebench"},

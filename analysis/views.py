@@ -38,11 +38,11 @@ def _source(bm: Benchmark, extra: str = "egne beregninger") -> str:
     return source_line(bm.synthetic, extra)
 
 
-def _model_note(bm: Benchmark) -> str:
+def _model_note(bm: Benchmark, years: str | None = None) -> str:
     p = bm.parameters
     return (
         f"Ydelsesgrupper: {benefit_label(bm.benefit_set)}. Model: {SPEC_LABELS[p['spec']]}, "
-        f"lineær sandsynlighedsmodel estimeret med OLS. År: {p['year']}."
+        f"lineær sandsynlighedsmodel estimeret med OLS. År: {years or p['year']}."
     )
 
 
@@ -504,6 +504,30 @@ def map_figure(bm: Benchmark, municipality: int | str | None = None) -> ReportFi
         + _model_note(bm),
         source=_source(bm),
         label="fig-kort",
+    )
+
+
+def rank_history_view(bm: Benchmark, municipality: int | str) -> narrative.Prose | ReportFigure:
+    """The case's placement in every year of the register up to the report's year.
+
+    With several years: a figure (all municipalities in grey, the case with its 95 % rank
+    interval) whose note lists the placements. With one year: a paragraph saying so.
+    """
+    code = _case(municipality)
+    history = bm.history
+    text = narrative.rank_history_text(history, code)
+    if history["year"].nunique() < 2:
+        return narrative.Prose(text)
+    years = sorted(int(y) for y in history["year"].unique())
+    fig = figures.rank_over_years(history, highlight=code)
+    return ReportFigure(
+        fig,
+        caption=f"{lookup(code).name}s placering {years[0]}–{years[-1]}, hvert år med sin egen model",
+        note=text
+        + " Grå: de øvrige kommuner. Lodrette streger: marginale 95 pct.-rangkonfidensintervaller. "
+        + _model_note(bm, years=f"{years[0]}–{years[-1]}"),
+        source=_source(bm),
+        label="fig-over-tid",
     )
 
 

@@ -55,7 +55,7 @@ def test_build_records_its_parameters(bm, small_benchmark_register):
     }
     assert bm.benefit_set == "bm2018"
     assert bm.main is bm.fits["bm2018"]
-    assert set(bm.timings) == {"load", "fit", "yardsticks"}
+    assert set(bm.timings) == {"load", "fit", "history", "yardsticks"}
     assert all(v >= 0 for v in bm.timings.values())
 
 

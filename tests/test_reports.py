@@ -1,7 +1,7 @@
 """Render tier: the three report notebooks run under papermill on a small synthetic register.
 
 One batch run (national reports + the case report for Nyborg, sharing one model fit) is made
-per test session; the tests then read what it wrote. 60,000 persons keep it to about half a
+per test session; the tests then read what it wrote. 60,000 persons a year keep it to about half a
 minute on two cores; the numbers are not meaningful at this size, only their consistency.
 """
 
@@ -27,7 +27,8 @@ CASE = 450  # Nyborg
 
 @pytest.fixture(scope="module")
 def register_dir(tmp_path_factory) -> Path:
-    return write_register(tmp_path_factory.mktemp("register"), n_persons=60_000, seed=3)
+    # two years, so that the case report draws the placement over time
+    return write_register(tmp_path_factory.mktemp("register"), n_persons=60_000, seed=3, years=(2023, 2024))
 
 
 @pytest.fixture(scope="module")
@@ -87,6 +88,22 @@ def test_case_headline_numbers_equal_the_tidy_results(run):
     assert rank_interval(int(row["rank_cs_lower"]), int(row["rank_cs_upper"])) in text
     shift = bm.tradeoff.table.set_index("code").loc[CASE]
     assert f"bliver placeringen {int(shift['rank_all'])} mod {int(shift['rank_bm2018'])}" in text
+
+
+def test_case_report_shows_the_placement_over_the_years(run):
+    from pypdf import PdfReader
+
+    run_dir, _ = run
+    bm = load(run_dir)
+    case = bm.history[bm.history["code"] == CASE].sort_values("year")
+    assert case["year"].tolist() == [2023, 2024]
+    folder = _folders(run_dir)["case"]
+    text = _text(folder / "report.html")
+    assert "Nyborgs placering 2023–2024" in text
+    for _, r in case.iterrows():
+        assert f"{int(r['rank'])}. plads i {int(r['year'])}" in text
+    pdf = " ".join(p.extract_text() for p in PdfReader(folder / "report.pdf").pages)
+    assert "placering 2023–2024" in re.sub(r"\s+", " ", pdf)
 
 
 def test_national_headline_numbers_equal_the_tidy_results(run):

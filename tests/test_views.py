@@ -86,9 +86,16 @@ NATIONAL = {
     "case_decomposition_figure": lambda bm: views.case_decomposition_figure(bm, CASE),
     "yardsticks_table": lambda bm: views.yardsticks_table(bm, CASE),
     "map_figure": lambda bm: views.map_figure(bm, CASE),
+    "rank_history_view": lambda bm: views.rank_history_view(bm, CASE),  # one year: prose (see test_history)
     "manifest_view": lambda bm: views.manifest_view(bm, publisher="Testforlaget"),
 }
-PROSE = {"national_summary", "data_description", "tradeoff_summary", "case_summary"}  # no "Kilde:" line
+PROSE = {
+    "national_summary",
+    "data_description",
+    "tradeoff_summary",
+    "case_summary",
+    "rank_history_view",
+}  # no "Kilde:" line
 NOT_DISPLAYS = {"side_name", "case_rank_sentence", "comparison_codes", "case_code", "case_codes"}
 
 
