@@ -106,6 +106,29 @@ def test_case_report_shows_the_placement_over_the_years(run):
     assert "placering 2023–2024" in re.sub(r"\s+", " ", pdf)
 
 
+def test_chapters_are_numbered_as_in_the_report_style(run):
+    """Forord and Litteratur unnumbered, "1 Sammenfatning" first, appendix as "Bilag 1" with B-tables."""
+    from pypdf import PdfReader
+
+    for key, folder in _folders(run[0]).items():
+        html = (folder / "report.html").read_text(encoding="utf-8")
+        secnums = dict(
+            (title.strip(), num_)
+            for num_, title in re.findall(r'<span class="kb-secnum">([^<]+)</span>\s*([^<{]+)', html)
+        )
+        assert secnums.get("Sammenfatning") == "1", (key, secnums)
+        assert "Forord" not in secnums
+        assert "Litteratur" not in secnums
+        assert "Bilag 1" in secnums.values(), (key, secnums)
+        assert "Bilagstabel B1.1" in html, key
+        pages = [re.sub(r"\s+", " ", p.extract_text()) for p in PdfReader(folder / "report.pdf").pages]
+        toc = next(p for p in pages if "Indhold" in p)
+        assert "1 Sammenfatning" in toc, (key, toc)
+        assert "1 Forord" not in toc
+        assert "Bilag 1" in toc, key
+        assert any("Bilagstabel B1.1" in p for p in pages), key
+
+
 def test_national_headline_numbers_equal_the_tidy_results(run):
     run_dir, _ = run
     bm = load(run_dir)
