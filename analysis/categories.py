@@ -41,6 +41,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from analysis.validate import keyed_by_code
+
 #: Focus target 1 (STAR, verified): the no-offer share must be *below* this.
 FOCUS1_THRESHOLD = 0.30
 #: Focus target 2 (conversations): the share with the required conversations must be at least
@@ -67,17 +69,6 @@ INPUT_COLUMNS: tuple[str, ...] = (
     "no_offer_share",
     "conversations_share_ok",
 )
-
-
-def _keyed(df: pd.DataFrame, what: str) -> pd.DataFrame:
-    if not isinstance(df, pd.DataFrame):
-        raise TypeError(f"{what}: expected a DataFrame keyed by code, got {type(df).__name__}")
-    out = df.set_index("code") if "code" in df.columns else df.copy()
-    out.index = pd.Index(out.index, name="code")
-    if out.index.has_duplicates:
-        dup = sorted(set(out.index[out.index.duplicated()].tolist()))
-        raise ValueError(f"{what}: duplicated code(s) {dup}; expected one row per municipality")
-    return out
 
 
 def _check_share(value: float, name: str) -> None:
@@ -126,7 +117,7 @@ def jobcenterindblik(
     """
     _check_share(focus1_threshold, "focus1_threshold")
     _check_share(focus2_threshold, "focus2_threshold")
-    d = _keyed(df, "df")
+    d = keyed_by_code(df, "df")
     missing = [c for c in INPUT_COLUMNS if c not in d.columns]
     if missing:
         raise ValueError(f"df: missing column(s) {missing}; expected {list(INPUT_COLUMNS)}")
@@ -177,7 +168,7 @@ def results_first(categories: pd.DataFrame, difference_pp: pd.Series) -> pd.Data
     -----
     The results-first categories only swap STAR's 2 and 3: the result target decides first.
     """
-    cat = _keyed(categories, "categories")
+    cat = keyed_by_code(categories, "categories")
     need = ["category", "result_ok", "focus1_ok", "focus2_ok"]
     if any(c not in cat.columns for c in need):
         raise ValueError(f"categories: expected the output of jobcenterindblik (columns {need})")
@@ -292,7 +283,7 @@ def categories_table(
     ``actual_share = actual / population`` and ``expected_share = expected / population`` from
     the model; focus shares from ``municipalities`` in ``year`` (default the latest year).
     """
-    t = _keyed(tidy, "tidy")
+    t = keyed_by_code(tidy, "tidy")
     mun = municipalities
     if "year" in mun.columns:
         yr = int(mun["year"].max()) if year is None else int(year)
@@ -303,7 +294,7 @@ def categories_table(
         mun = mun.loc[mun["year"].astype(int) == yr]
     else:
         yr = year
-    m = _keyed(mun, "municipalities")
+    m = keyed_by_code(mun, "municipalities")
     need = ["no_offer_share", "conversations_share_ok"]
     missing = [c for c in need if c not in m.columns]
     if missing:

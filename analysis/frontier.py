@@ -39,6 +39,8 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
+from analysis.validate import check_choice, keyed_by_code
+
 Orientation = Literal["input", "output"]
 RTS = Literal["crs", "vrs"]
 ORIENTATIONS: tuple[str, ...] = ("input", "output")
@@ -58,21 +60,9 @@ LAMBDA_TOL = 1e-9
 _HIGHS = {"primal_feasibility_tolerance": 1e-10, "dual_feasibility_tolerance": 1e-10}
 
 
-def _check_choice(name: str, value: object, allowed: tuple[str, ...]) -> None:
-    if value not in allowed:
-        raise ValueError(f"{name}: got {value!r}; expected one of {', '.join(map(repr, allowed))}")
-
-
 def _keyed(df: pd.DataFrame, what: str) -> pd.DataFrame:
-    """Return ``df`` indexed by an integer municipality/unit ``code`` (column or index)."""
-    if not isinstance(df, pd.DataFrame):
-        raise TypeError(f"{what}: expected a DataFrame keyed by code, got {type(df).__name__}")
-    out = df.set_index("code") if "code" in df.columns else df.copy()
-    out.index = pd.Index(out.index, name="code")
-    if out.index.has_duplicates:
-        dup = sorted(set(out.index[out.index.duplicated()].tolist()))
-        raise ValueError(f"{what}: duplicated code(s) {dup}; expected one row per unit")
-    return out
+    """Return ``df`` indexed by its municipality or job-centre unit ``code`` (column or index)."""
+    return keyed_by_code(df, what, unit="unit")
 
 
 def _numeric(df: pd.DataFrame, what: str, *, positive: bool) -> np.ndarray:
@@ -313,8 +303,8 @@ def dea(
     >>> dea(x, y, orientation="output").scores["phi"].tolist()
     [1.0, 2.0]
     """
-    _check_choice("orientation", orientation, ORIENTATIONS)
-    _check_choice("rts", rts, RTS_CHOICES)
+    check_choice("orientation", orientation, ORIENTATIONS)
+    check_choice("rts", rts, RTS_CHOICES)
     x_df, y_df, x, y = _prepare(inputs, outputs)
     e_df, e = _environment(environment, x_df.index)
     n, m = x.shape
@@ -461,8 +451,8 @@ def dea_multiplier(
     Cooper, W. W., Seiford, L. M. and Tone, K. (2007). *Data Envelopment Analysis*, 2nd ed.
     Springer, ch. 2–4.
     """
-    _check_choice("orientation", orientation, ORIENTATIONS)
-    _check_choice("rts", rts, RTS_CHOICES)
+    check_choice("orientation", orientation, ORIENTATIONS)
+    check_choice("rts", rts, RTS_CHOICES)
     x_df, y_df, x, y = _prepare(inputs, outputs)
     e_df, e = _environment(environment, x_df.index)
     n, m = x.shape
@@ -579,8 +569,8 @@ def dea_bootstrap(
     Simar, L. and Wilson, P. W. (1998). Sensitivity analysis of efficiency scores: how to
     bootstrap in nonparametric frontier models. *Management Science* 44(1), 49–61.
     """
-    _check_choice("orientation", orientation, ORIENTATIONS)
-    _check_choice("rts", rts, RTS_CHOICES)
+    check_choice("orientation", orientation, ORIENTATIONS)
+    check_choice("rts", rts, RTS_CHOICES)
     if isinstance(replicates, bool) or not isinstance(replicates, (int, np.integer)) or replicates < 20:
         raise ValueError(f"replicates: expected an integer >= 20, got {replicates!r}")
     if not 0 < level < 1:
@@ -754,8 +744,8 @@ def jobcentre_units(
     E/O is the ratio of expected to observed full-time persons — Rigsrevisionen's "relative
     ydelsesgrad" — so an output rises when a unit has fewer on benefit than expected.
     """
-    _check_choice("input", input, INPUT_KINDS)
-    _check_choice("outputs", outputs, OUTPUT_KINDS)
+    check_choice("input", input, INPUT_KINDS)
+    check_choice("outputs", outputs, OUTPUT_KINDS)
     if isinstance(tidy, pd.DataFrame):
         if "benefit_set" not in tidy.columns:
             raise ValueError("tidy: a single frame needs a 'benefit_set' column naming each row's area")
@@ -923,8 +913,8 @@ def sensitivity(
     DEA efficiency (1 = most efficient, ties share the best rank) and by ``caseload`` (1 = most
     negative), and flags units efficient on one yardstick and below the median on the other.
     """
-    _check_choice("orientation", orientation, ORIENTATIONS)
-    _check_choice("rts", rts, RTS_CHOICES)
+    check_choice("orientation", orientation, ORIENTATIONS)
+    check_choice("rts", rts, RTS_CHOICES)
     if not 0 < shift < 1:
         raise ValueError(f"shift: expected a relative change in (0, 1), got {shift!r}")
     x_df = _keyed(inputs, "inputs")

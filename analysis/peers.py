@@ -34,6 +34,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from analysis.validate import keyed_by_code
+
 if TYPE_CHECKING:
     from analysis.frontier import DEAResult
 
@@ -46,16 +48,16 @@ _COLUMNS = ["code", "peer", "distance", "rank"]
 
 
 def _keyed(df: pd.DataFrame | pd.Series, what: str) -> pd.DataFrame:
+    """:func:`~analysis.validate.keyed_by_code` that also takes a Series and makes codes integers."""
     if isinstance(df, pd.Series):
         df = df.to_frame(name=df.name if df.name is not None else "value")
-    if not isinstance(df, pd.DataFrame):
-        raise TypeError(f"{what}: expected a DataFrame keyed by code, got {type(df).__name__}")
-    out = df.set_index("code") if "code" in df.columns else df.copy()
-    out.index = pd.Index(out.index.astype(int), name="code")
-    if out.index.has_duplicates:
-        dup = sorted(set(out.index[out.index.duplicated()].tolist()))
-        raise ValueError(f"{what}: duplicated code(s) {dup}; expected one row per municipality")
-    return out
+    if isinstance(df, pd.DataFrame):
+        df = df.copy()
+        if "code" in df.columns:
+            df["code"] = df["code"].astype(int)
+        else:
+            df.index = df.index.astype(int)
+    return keyed_by_code(df, what)
 
 
 def _check_k(k: int, n: int) -> None:

@@ -71,6 +71,7 @@ from analysis import paths
 from analysis.benefits import GROUPS
 from analysis.io import atomic_path, write_json_atomic, write_parquet_atomic
 from analysis.municipalities import UnknownMunicipalityError, fold, lookup
+from analysis.validate import check_choice
 
 API_BASE = "https://api.statbank.dk/v1"
 SOURCE = "Danmarks Statistik, Statistikbanken (api.statbank.dk), CC 4.0 BY"
@@ -98,11 +99,6 @@ TABLE_DESCRIPTIONS: dict[str, str] = {
     " x_educ_videregaaende",
     "AULP01": "Fuldtidsledige i pct. af arbejdsstyrken efter område -> x_unemployment_rate",
 }
-
-
-def _check_choice(name: str, value: str, allowed: Sequence[str]) -> None:
-    if value not in allowed:
-        raise ValueError(f"{name}: got {value!r}; expected one of {', '.join(map(repr, allowed))}")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -173,9 +169,9 @@ class Request:
     lang: Lang = "da"
 
     def __post_init__(self) -> None:
-        _check_choice("endpoint", self.endpoint, ENDPOINTS)
-        _check_choice("format", self.format, FORMATS)
-        _check_choice("lang", self.lang, LANGS)
+        check_choice("endpoint", self.endpoint, ENDPOINTS)
+        check_choice("format", self.format, FORMATS)
+        check_choice("lang", self.lang, LANGS)
         if not re.fullmatch(r"[A-Z0-9]+", self.table or ""):
             raise ValueError(f"table: expected a StatBank table id like 'AUK01', got {self.table!r}")
         if self.endpoint == "tableinfo" and (self.format != "JSON" or self.variables):

@@ -72,6 +72,32 @@ class InputError(ValueError):
     """An input table does not follow its data contract; the message lists every problem."""
 
 
+def check_choice(name: str, value: object, allowed: Sequence[object]) -> None:
+    """Raise ``ValueError`` naming the parameter and the allowed values."""
+    if value not in allowed:
+        raise ValueError(f"{name}: got {value!r}; expected one of {', '.join(map(repr, allowed))}")
+
+
+def keyed_by_code(df: pd.DataFrame, what: str, *, unit: str = "municipality") -> pd.DataFrame:
+    """Return ``df`` indexed by ``code`` (taken from a ``code`` column or the index).
+
+    Raises
+    ------
+    TypeError
+        If ``df`` is not a DataFrame.
+    ValueError
+        Naming ``what`` and the duplicated codes, if a code occurs twice.
+    """
+    if not isinstance(df, pd.DataFrame):
+        raise TypeError(f"{what}: expected a DataFrame keyed by code, got {type(df).__name__}")
+    out = df.set_index("code") if "code" in df.columns else df.copy()
+    out.index = pd.Index(out.index, name="code")
+    if out.index.has_duplicates:
+        dup = sorted(set(out.index[out.index.duplicated()].tolist()))
+        raise ValueError(f"{what}: duplicated code(s) {dup}; expected one row per {unit}")
+    return out
+
+
 class _Problems:
     def __init__(self, source: str, table: str) -> None:
         self.source = str(source)

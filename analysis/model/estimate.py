@@ -16,11 +16,11 @@ from analysis.model.ols import (
     CovType,
     Prepared,
     Spec,
-    check_choice,
     fit_cells,
     prepare,
 )
 from analysis.model.results import BLOCK_LABELS, ExpectedCaseloadResults
+from analysis.validate import check_choice
 
 #: Number of joint normal draws used for rank intervals when ``bootstrap=0``.
 DEFAULT_DRAWS = 1000

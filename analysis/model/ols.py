@@ -36,18 +36,13 @@ import scipy.linalg
 import scipy.sparse as sp
 
 from analysis.model.cells import LEVELS, LOCAL, Cells
+from analysis.validate import check_choice
 
 Spec = Literal["pooled", "fe"]
 CovType = Literal["unadjusted", "robust", "clustered"]
 SPECS: tuple[str, ...] = ("pooled", "fe")
 COV_TYPES: tuple[str, ...] = ("unadjusted", "robust", "clustered")
 BLOCKS: tuple[str, ...] = ("demography", "education", "origin", "family", "prior", "local", "year")
-
-
-def check_choice(name: str, value: object, allowed: tuple[str, ...]) -> None:
-    """Raise ``ValueError`` naming the parameter and the allowed values."""
-    if value not in allowed:
-        raise ValueError(f"{name}: got {value!r}; expected one of {', '.join(map(repr, allowed))}")
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,8 @@ import pandas as pd
 
 from analysis.benefits import resolve
 from analysis.model.estimate import DEFAULT_DRAWS, _check_options
-from analysis.model.ols import check_choice
 from analysis.model.results import ExpectedCaseloadResults
+from analysis.validate import check_choice
 
 AggCovType = Literal["clustered", "robust", "unadjusted"]
 _PANEL_COV = {"clustered": "clustered", "robust": "robust", "unadjusted": "unadjusted"}
