@@ -15,6 +15,7 @@ from analysis import figures, narrative
 from analysis.benefits import GROUPS, LABELS, SET_LABELS
 from analysis.benefits import label as benefit_label
 from analysis.context import Benchmark
+from analysis.model.results import BLOCK_LABELS
 from analysis.municipalities import lookup
 from analysis.reporting.fmt import ReportFigure, ReportTable, num, persons, rank_interval, share
 from analysis.reporting.theme import source_line
@@ -22,15 +23,6 @@ from analysis.reporting.theme import source_line
 SPEC_LABELS = {
     "pooled": "samlet model uden kommuneled (forventet = sum af forudsagte værdier)",
     "fe": "model med kommunespecifikke faste effekter",
-}
-BLOCK_LABELS = {
-    "demography": "Alder og køn",
-    "education": "Uddannelse",
-    "origin": "Herkomst",
-    "family": "Familietype",
-    "prior": "Tidligere offentlig forsørgelse",
-    "local": "Lokalt arbejdsmarked",
-    "year": "År",
 }
 
 

@@ -199,23 +199,18 @@ def fit(
     >>> res.tidy()[["code", "difference_pp", "rank", "rank_lower", "rank_upper"]].shape
     (98, 5)
     """
-    check_choice("spec", spec, SPECS)
-    check_choice("cov_type", cov_type, COV_TYPES)
-    _check_options(bootstrap, seed, level)
-    name, _ = resolve(benefits if isinstance(benefits, str) else list(benefits))
-    cells = build_cells(
-        persons, municipalities, benefit_sets=[benefits if isinstance(benefits, str) else list(benefits)]
-    )
-    return results_from_cells(
-        cells,
-        name,
+    (res,) = fit_many(
+        persons,
+        municipalities,
+        benefit_sets=[benefits if isinstance(benefits, str) else list(benefits)],
         spec=spec,
         cov_type=cov_type,
         debiased=debiased,
         bootstrap=bootstrap,
         seed=seed,
         level=level,
-    )
+    ).values()
+    return res
 
 
 def fit_many(
