@@ -47,6 +47,17 @@ def _folders(run_dir: Path) -> dict[str, Path]:
     }
 
 
+@pytest.fixture(scope="module")
+def pdf_pages(run) -> dict[str, list[str]]:
+    """Extracted text of every page of each report's PDF, read once for all tests."""
+    from pypdf import PdfReader
+
+    return {
+        key: [page.extract_text() for page in PdfReader(folder / "report.pdf").pages]
+        for key, folder in _folders(run[0]).items()
+    }
+
+
 def _text(path: Path) -> str:
     """Visible text of an HTML report (tags removed, entities decoded, whitespace collapsed)."""
     raw = path.read_text(encoding="utf-8")
@@ -90,9 +101,7 @@ def test_case_headline_numbers_equal_the_tidy_results(run):
     assert f"bliver placeringen {int(shift['rank_all'])} mod {int(shift['rank_bm2018'])}" in text
 
 
-def test_case_report_shows_the_placement_over_the_years(run):
-    from pypdf import PdfReader
-
+def test_case_report_shows_the_placement_over_the_years(run, pdf_pages):
     run_dir, _ = run
     bm = load(run_dir)
     case = bm.history[bm.history["code"] == CASE].sort_values("year")
@@ -102,26 +111,24 @@ def test_case_report_shows_the_placement_over_the_years(run):
     assert "Nyborgs placering 2023–2024" in text
     for _, r in case.iterrows():
         assert f"{int(r['rank'])}. plads i {int(r['year'])}" in text
-    pdf = " ".join(p.extract_text() for p in PdfReader(folder / "report.pdf").pages)
+    pdf = " ".join(pdf_pages["case"])
     assert "placering 2023–2024" in re.sub(r"\s+", " ", pdf)
 
 
-def test_chapters_are_numbered_as_in_the_report_style(run):
+def test_chapters_are_numbered_as_in_the_report_style(run, pdf_pages):
     """Forord and Litteratur unnumbered, "1 Sammenfatning" first, appendix as "Bilag 1" with B-tables."""
-    from pypdf import PdfReader
-
     for key, folder in _folders(run[0]).items():
         html = (folder / "report.html").read_text(encoding="utf-8")
-        secnums = dict(
-            (title.strip(), num_)
+        secnums = {
+            title.strip(): num_
             for num_, title in re.findall(r'<span class="kb-secnum">([^<]+)</span>\s*([^<{]+)', html)
-        )
+        }
         assert secnums.get("Sammenfatning") == "1", (key, secnums)
         assert "Forord" not in secnums
         assert "Litteratur" not in secnums
         assert "Bilag 1" in secnums.values(), (key, secnums)
         assert "Bilagstabel B1.1" in html, key
-        pages = [re.sub(r"\s+", " ", p.extract_text()) for p in PdfReader(folder / "report.pdf").pages]
+        pages = [re.sub(r"\s+", " ", p) for p in pdf_pages[key]]
         toc = next(p for p in pages if "Indhold" in p)
         assert "1 Sammenfatning" in toc, (key, toc)
         assert "1 Forord" not in toc
@@ -142,7 +149,7 @@ def test_national_headline_numbers_equal_the_tidy_results(run):
     assert f"Korrelation {num(t.estimate, 2)}" in text2
 
 
-def test_pdf_is_a4_and_keeps_danish_letters(run):
+def test_pdf_is_a4_and_keeps_danish_letters(run, pdf_pages):
     from pypdf import PdfReader
 
     for key, folder in _folders(run[0]).items():
@@ -152,7 +159,7 @@ def test_pdf_is_a4_and_keeps_danish_letters(run):
             box = page.mediabox
             assert abs(float(box.width) - 595.28) < 1
             assert abs(float(box.height) - 841.89) < 1
-        text = "\n".join(p.extract_text() for p in reader.pages)
+        text = "\n".join(pdf_pages[key])
         # æ, ø and å in words every report uses, extracted as the letters themselves
         for word in ("kontanthjælp", "forsørgelse", "på offentlig", "bilag"):
             assert word in text.lower(), (key, word)
