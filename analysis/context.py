@@ -217,8 +217,8 @@ def build(
     eff_units, eff_meta = efficiency_table(units, seed=seed)
     if empty:
         eff_meta["notes"].append(
-            "Udeladt af effektivitetsanalysen, fordi jobcentret ikke har nogen fuldtidspersoner i et "
-            f"af områderne i data: kommune {', '.join(map(str, empty))}."
+            "Udeladt af effektivitetsanalysen, fordi jobcentret ikke har nogen faktiske eller forventede "
+            f"fuldtidspersoner i et af områderne i data: kommune {', '.join(map(str, empty))}."
         )
     eff_meta["excluded_empty"] = empty
     efficiency = _efficiency_by_municipality(eff_units)
@@ -243,10 +243,12 @@ def build(
 
 
 def _units_without_caseload(areas: Mapping[str, pd.DataFrame]) -> list[int]:
-    """Municipalities whose job centre has no actual full-time persons in some area.
+    """Municipalities whose job centre has no actual, or no positive expected, full-time persons
+    in some area.
 
-    The frontier's outputs are expected/actual per area, undefined at zero; this happens only in
-    small samples (a few thousand persons per municipality never give zero).
+    The frontier's outputs are expected/actual per area: undefined at zero actual, and negative
+    when the linear model's expected count is negative. Both happen only in small samples (a few
+    thousand persons per municipality never give them).
     """
     from analysis.municipalities import registry
 
@@ -254,8 +256,8 @@ def _units_without_caseload(areas: Mapping[str, pd.DataFrame]) -> list[int]:
     out: set[int] = set()
     for frame in areas.values():
         t = frame.set_index("code")
-        per_unit = t["actual"].groupby(t.index.map(jc)).sum()
-        empty_units = set(per_unit.index[per_unit <= 0])
+        per_unit = t[["actual", "expected"]].groupby(t.index.map(jc)).sum()
+        empty_units = set(per_unit.index[(per_unit["actual"] <= 0) | (per_unit["expected"] <= 0)])
         out |= {int(c) for c in t.index if jc[c] in empty_units}
     return sorted(out)
 

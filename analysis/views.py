@@ -445,7 +445,7 @@ def yardsticks_table(bm: Benchmark, municipality: int | str, *, k: int = 7) -> R
     t = bm.tidy().set_index("code").loc[codes]
     trade = bm.tradeoff.table.set_index("code").loc[codes]
     dea_extra = (
-        ", og for jobcentre uden fuldtidspersoner i et af områderne"
+        ", og for jobcentre uden faktiske eller forventede fuldtidspersoner i et af områderne"
         if bm.efficiency_meta.get("excluded_empty")
         else ""
     )

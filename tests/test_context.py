@@ -99,6 +99,34 @@ def test_yardsticks_one_row_per_municipality(bm):
     assert set(y.index[y["dea_score"].isna()]) == left_out
 
 
+def test_units_without_actual_or_positive_expected_caseload_are_left_out_of_dea():
+    """E/O is undefined at zero actual and negative at negative expected (small samples only)."""
+    from analysis.municipalities import registry
+
+    jc = registry()["jobcenter"]
+    all_codes = codes()
+
+    def area(actual=None, expected=None):
+        t = pd.DataFrame({"code": all_codes, "actual": 50.0, "expected": 50.0})
+        for col, changes in (("actual", actual), ("expected", expected)):
+            for code, value in (changes or {}).items():
+                t.loc[t["code"] == code, col] = value
+        return t
+
+    # 101 København: nobody on one area; 240 Egedal: negative expected in another; 825 Læsø:
+    # negative expected, but the job centre it shares with 813 Frederikshavn sums to positive;
+    # 561 Esbjerg and 563 Fanø: no one on an area in either, which leaves out their shared job centre.
+    areas = {
+        "dagpenge": area(actual={101: 0.0, 561: 0.0, 563: 0.0}),
+        "kontanthjaelp": area(expected={240: -0.5}),
+        "sygedagpenge": area(expected={825: -10.0}),
+    }
+    assert jc[825] == jc[813]
+    assert jc[563] == jc[561]
+    assert context._units_without_caseload(areas) == [101, 240, 561, 563]
+    assert context._units_without_caseload({"dagpenge": area()}) == []
+
+
 @pytest.mark.parametrize(
     ("kwargs", "name"),
     [
