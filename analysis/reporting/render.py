@@ -11,11 +11,12 @@ overwrite each other, and every file is written atomically.
 
 Examples
 --------
->>> from analysis.reporting.render import render_report  # doctest: +SKIP
->>> r = render_report("notebooks/01_kommune.ipynb", {"municipality": "Nyborg", "year": 2019},
-...                   "reports")  # doctest: +SKIP
->>> r.pdf  # doctest: +SKIP
-PosixPath('reports/01_kommune-nyborg-2019/report.pdf')
+Rendering starts a kernel and takes some seconds, so the example is not run by the test suite::
+
+    from analysis.reporting.render import render_report
+
+    r = render_report("notebooks/03_case_municipality.ipynb", {"municipality": "Nyborg", "year": 2024}, "reports")
+    r.pdf  # reports/03_case_municipality-nyborg-2024/report.pdf
 """
 
 from __future__ import annotations
@@ -538,7 +539,7 @@ class RenderedReport:
 
 
 def run_name_for(notebook: str | os.PathLike[str], parameters: Mapping[str, Any]) -> str:
-    """A folder name from the notebook stem and the parameter values (``01_kommune-nyborg-2019``)."""
+    """A folder name from the notebook stem and the parameter values (``03_case_municipality-nyborg-2024``)."""
     vals = [_slug(str(v)) for k, v in parameters.items() if isinstance(v, str | int | float) and str(v) != ""]
     return "-".join([Path(notebook).stem, *vals])[:120]
 
