@@ -35,10 +35,10 @@ def lint(session: nox.Session) -> None:
 @nox.session(python=PYTHON, venv_backend="venv")
 def report(session: nox.Session) -> None:
     session.install("-e", ".")
-    session.run("python", "-m", "analysis.pipeline", *session.posargs)
+    session.run("python", "-m", "analysis.run.pipeline", *session.posargs)
 
 
 @nox.session(python=PYTHON, venv_backend="venv")
 def bench(session: nox.Session) -> None:
     session.install("-e", ".[bench]")
-    session.run("python", "-m", "analysis.bench", *session.posargs)
+    session.run("python", "-m", "analysis.run.bench", *session.posargs)

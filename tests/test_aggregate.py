@@ -6,11 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.aggregate import aggregate_register, covariate_column, covariate_columns, main
-from analysis.benefits import GROUPS
-from analysis.io import read_parquet_metadata
-from analysis.synth import generate
-from analysis.validate import CATEGORIES, LOCAL_COLUMNS, InputError
+from analysis.core.benefits import GROUPS
+from analysis.core.io import read_parquet_metadata
+from analysis.core.validate import CATEGORIES, LOCAL_COLUMNS, InputError
+from analysis.data.aggregate import aggregate_register, covariate_column, covariate_columns, main
+from analysis.data.synth import generate
 
 
 @pytest.fixture(scope="module")

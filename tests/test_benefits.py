@@ -1,6 +1,6 @@
 import pytest
 
-from analysis.benefits import GROUPS, SETS, resolve
+from analysis.core.benefits import GROUPS, SETS, resolve
 
 
 def test_sets_nest():

@@ -7,7 +7,7 @@ import itertools
 import pandas as pd
 import pytest
 
-from analysis.categories import (
+from analysis.yardsticks.categories import (
     FOCUS2_THRESHOLD,
     LABELS,
     jobcenterindblik,
@@ -132,14 +132,14 @@ def test_results_first_missing_gap():
 
 @pytest.fixture(scope="module")
 def register_dir(tmp_path_factory):
-    from analysis.synth import write_register
+    from analysis.data.synth import write_register
 
     return write_register(tmp_path_factory.mktemp("register"), n_persons=6_000, seed=2)
 
 
 def test_categories_command(register_dir, tmp_path, capsys):
-    from analysis.categories import main
-    from analysis.io import read_parquet_metadata
+    from analysis.core.io import read_parquet_metadata
+    from analysis.yardsticks.categories import main
 
     out = tmp_path / "cat.parquet"
     assert main(["--data", str(register_dir), "--benefits", "bm2018", "--out", str(out)]) == 0
@@ -159,7 +159,7 @@ def test_categories_command(register_dir, tmp_path, capsys):
 
 
 def test_categories_command_bad_threshold(register_dir, tmp_path, capsys):
-    from analysis.categories import main
+    from analysis.yardsticks.categories import main
 
     rc = main(["--data", str(register_dir), "--focus2-threshold", "80", "--out", str(tmp_path / "x.parquet")])
     assert rc == 2

@@ -1,5 +1,5 @@
 """The shared benchmark context: parameters recorded by build(), save/load, cache checks and the
-report parameter checks (analysis.context)."""
+report parameter checks (analysis.run.benchmark)."""
 
 from __future__ import annotations
 
@@ -11,12 +11,20 @@ import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
 
-from analysis import context
-from analysis.benefits import GROUPS
-from analysis.context import CACHE_FILE, Benchmark, build, load, open_benchmark, report_checks, resolve_data
-from analysis.frontier import EXCLUDED_SMALL
-from analysis.municipalities import codes
-from analysis.reporting.params import ParameterError, validate_in_notebook
+from analysis.core.benefits import GROUPS
+from analysis.core.municipalities import codes
+from analysis.report.params import ParameterError, validate_in_notebook
+from analysis.run import benchmark as context
+from analysis.run.benchmark import (
+    CACHE_FILE,
+    Benchmark,
+    build,
+    load,
+    open_benchmark,
+    report_checks,
+    resolve_data,
+)
+from analysis.yardsticks.frontier import EXCLUDED_SMALL
 
 BOOTSTRAP = 200  # as in the small_benchmark fixture (tests/conftest.py)
 
@@ -101,7 +109,7 @@ def test_yardsticks_one_row_per_municipality(bm):
 
 def test_units_without_actual_or_positive_expected_caseload_are_left_out_of_dea():
     """E/O is undefined at zero actual and negative at negative expected (small samples only)."""
-    from analysis.municipalities import registry
+    from analysis.core.municipalities import registry
 
     jc = registry()["jobcenter"]
     all_codes = codes()
@@ -283,12 +291,12 @@ def test_resolve_data_names_the_missing_files(tmp_path, small_benchmark_register
 
 
 def test_resolve_data_empty_means_the_synthetic_default(monkeypatch, tmp_path, small_benchmark_register):
-    import analysis.paths
+    import analysis.core.paths
 
-    monkeypatch.setattr(analysis.paths, "synthetic_default_dir", lambda: small_benchmark_register)
+    monkeypatch.setattr(analysis.core.paths, "synthetic_default_dir", lambda: small_benchmark_register)
     assert resolve_data("") == small_benchmark_register
     assert resolve_data("  ") == small_benchmark_register
-    monkeypatch.setattr(analysis.paths, "synthetic_default_dir", lambda: tmp_path)
+    monkeypatch.setattr(analysis.core.paths, "synthetic_default_dir", lambda: tmp_path)
     with pytest.raises(ValueError, match="kommunebench synth") as err:
         resolve_data("")
     assert str(tmp_path) in str(err.value)

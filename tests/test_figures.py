@@ -4,9 +4,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import figures
-from analysis.municipalities import registry
-from analysis.reporting.theme import ACCENT
+from analysis.core.municipalities import registry
+from analysis.report import figures
+from analysis.report.theme import ACCENT
 
 
 @pytest.fixture(scope="module")

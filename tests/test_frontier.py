@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.frontier import (
+from analysis.core.municipalities import registry
+from analysis.yardsticks.frontier import (
     DEAResult,
     dea,
     dea_bootstrap,
@@ -15,7 +16,6 @@ from analysis.frontier import (
     potential,
     sensitivity,
 )
-from analysis.municipalities import registry
 
 
 def _frame(values: dict[str, list[float]], codes: list[int]) -> pd.DataFrame:
@@ -292,14 +292,14 @@ def test_sensitivity_errors():
 
 @pytest.fixture(scope="module")
 def register_dir(tmp_path_factory):
-    from analysis.synth import write_register
+    from analysis.data.synth import write_register
 
     return write_register(tmp_path_factory.mktemp("register"), n_persons=20_000, seed=1)
 
 
 def test_efficiency_command(register_dir, tmp_path, capsys):
-    from analysis.frontier import main
-    from analysis.io import read_parquet_metadata
+    from analysis.core.io import read_parquet_metadata
+    from analysis.yardsticks.frontier import main
 
     out = tmp_path / "eff.parquet"
     assert main(["--data", str(register_dir), "--outputs", "exits", "--out", str(out)]) == 0
@@ -320,7 +320,7 @@ def test_efficiency_command(register_dir, tmp_path, capsys):
 
 
 def test_efficiency_command_bad_input(tmp_path, capsys):
-    from analysis.frontier import main
+    from analysis.yardsticks.frontier import main
 
     rc = main(["--data", str(tmp_path / "missing"), "--out", str(tmp_path / "x.parquet")])
     assert rc == 2
@@ -331,7 +331,7 @@ def test_efficiency_command_bad_input(tmp_path, capsys):
 
 
 def test_efficiency_table_output_orientation():
-    from analysis.frontier import efficiency_table
+    from analysis.yardsticks.frontier import efficiency_table
 
     reg = registry()
     codes = reg["code"].to_numpy()
@@ -452,7 +452,7 @@ def test_bootstrap_output_orientation():
 
 
 def test_efficiency_table_with_bootstrap():
-    from analysis.frontier import JobcentreUnits, efficiency_table
+    from analysis.yardsticks.frontier import JobcentreUnits, efficiency_table
 
     x, y = _random(n=8, m=1, s=2, seed=13)
     idx = x.index

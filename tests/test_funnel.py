@@ -1,4 +1,4 @@
-"""Tests for analysis.funnel: over-dispersion, normal and exact Poisson funnel limits."""
+"""Tests for analysis.inference.funnel: over-dispersion, normal and exact Poisson funnel limits."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from analysis.funnel import (
+from analysis.inference.funnel import (
     funnel_curve,
     funnel_limits,
     level_name,

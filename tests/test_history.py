@@ -11,12 +11,12 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from analysis import figures, narrative, views
-from analysis.context import build
+from analysis.data.synth import generate, write_register
 from analysis.model import fit
 from analysis.model.history import HISTORY_COLUMNS, rank_history
-from analysis.reporting.fmt import ReportFigure
-from analysis.synth import generate, write_register
+from analysis.report import figures, narrative, views
+from analysis.report.fmt import ReportFigure
+from analysis.run.benchmark import build
 
 YEARS = (2022, 2023, 2024)
 CASE = 450  # Nyborg

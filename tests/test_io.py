@@ -4,7 +4,7 @@ import stat
 import pandas as pd
 import pytest
 
-from analysis.io import atomic_path, read_parquet_metadata, write_parquet_atomic, write_text_atomic
+from analysis.core.io import atomic_path, read_parquet_metadata, write_parquet_atomic, write_text_atomic
 
 
 def _write_then_fail(target, text):

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.benefits import GROUPS
-from analysis.measures import kl_measures
+from analysis.core.benefits import GROUPS
+from analysis.yardsticks.measures import kl_measures
 
 
 def _register() -> pd.DataFrame:
@@ -124,9 +124,9 @@ def test_years_and_errors():
 
 
 def test_measures_command(tmp_path, capsys):
-    from analysis.io import read_parquet_metadata
-    from analysis.measures import main
-    from analysis.synth import load_register, write_register
+    from analysis.core.io import read_parquet_metadata
+    from analysis.data.synth import load_register, write_register
+    from analysis.yardsticks.measures import main
 
     folder = write_register(tmp_path / "register", n_persons=4_000, seed=3)
     out = tmp_path / "measures.parquet"

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from analysis import synth
-from analysis.io import read_parquet_metadata
+from analysis.cli.fit import main
+from analysis.core.io import read_parquet_metadata
+from analysis.data import synth
 from analysis.model import fit
-from analysis.model.cli import main
 
 
 @pytest.fixture(scope="module")

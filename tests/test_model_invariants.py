@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from analysis.benefits import SETS
+from analysis.core.benefits import SETS
+from analysis.inference.draws import draw_gaps
 from analysis.model import ExpectedCaseloadResults, build_cells, fit, fit_many
-from analysis.model.bootstrap import draw_gaps
 from analysis.model.testing import random_register
 
 TIDY_COLUMNS = [

@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from analysis import synth
-from analysis.benefits import SETS
+from analysis.core.benefits import SETS
+from analysis.data import synth
 from analysis.model import fit
 from analysis.model.cells import LOCAL
 from analysis.model.testing import random_register

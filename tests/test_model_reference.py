@@ -15,7 +15,7 @@ import pytest
 from linearmodels.iv import IV2SLS, AbsorbingLS
 from linearmodels.panel import PanelOLS
 
-from analysis.benefits import SETS
+from analysis.core.benefits import SETS
 from analysis.model import build_cells, fit, fit_aggregate
 from analysis.model.cells import LOCAL
 from analysis.model.testing import random_register

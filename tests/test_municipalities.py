@@ -3,7 +3,7 @@ import sys
 
 import pytest
 
-from analysis.municipalities import UnknownMunicipalityError, codes, lookup, registry
+from analysis.core.municipalities import UnknownMunicipalityError, codes, lookup, registry
 
 
 def test_exactly_98_unique_codes_and_anchors():

@@ -1,5 +1,5 @@
 """Report prose: Prose renders in both routes, and the sentences carry numbers computed from the
-result frames, formatted the Danish way (analysis.narrative)."""
+result frames, formatted the Danish way (analysis.report.narrative)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import re
 import numpy as np
 import pytest
 
-from analysis import narrative
-from analysis.narrative import Prose, bullets, case_findings, national_findings
+from analysis.report import narrative
+from analysis.report.narrative import Prose, bullets, case_findings, national_findings
 
 CASE = 450  # Nyborg
 
@@ -136,7 +136,7 @@ def test_national_findings_counts_funnel_outliers(tidy, n_out, phrase):
 
 
 def test_national_findings_name_the_benefit_set(tidy):
-    from analysis.benefits import label
+    from analysis.core.benefits import label
 
     assert f"«{label('bm2018')}»" in national_findings(tidy)[0]
 

@@ -7,7 +7,7 @@ import ast
 import nbformat
 import pytest
 
-from analysis.paths import notebooks_dir
+from analysis.core.paths import notebooks_dir
 
 NOTEBOOKS = sorted(notebooks_dir().glob("*.ipynb"))
 

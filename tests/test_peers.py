@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.frontier import dea
-from analysis.peers import (
+from analysis.yardsticks.frontier import dea
+from analysis.yardsticks.peers import (
     comparison_group,
     comparison_groups,
     contiguous_clusters,
@@ -133,9 +133,9 @@ def test_dea_peers_are_frontier_units():
 
 
 def test_peers_command(tmp_path, capsys):
-    from analysis.io import read_parquet_metadata
-    from analysis.peers import main
-    from analysis.synth import write_register
+    from analysis.core.io import read_parquet_metadata
+    from analysis.data.synth import write_register
+    from analysis.yardsticks.peers import main
 
     folder = write_register(tmp_path / "register", n_persons=4_000, seed=4)
     out = tmp_path / "peers.parquet"

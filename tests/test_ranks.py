@@ -1,4 +1,4 @@
-"""Tests for analysis.ranks: confidence sets for ranks and bootstrap rank intervals."""
+"""Tests for analysis.inference.ranks: confidence sets for ranks and bootstrap rank intervals."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-import analysis.ranks as ranks_mod
-from analysis.ranks import RankSets, bootstrap_rank_interval, csranks, cstaubest, cstauworst
+import analysis.inference.ranks as ranks_mod
+from analysis.inference.ranks import RankSets, bootstrap_rank_interval, csranks, cstaubest, cstauworst
 
 
 def _true_rank(theta: np.ndarray) -> np.ndarray:

@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.paths import TEMPLATES_DIR
-from analysis.reporting.fmt import (
+from analysis.core.paths import TEMPLATES_DIR
+from analysis.report.fmt import (
     MINUS,
     ReportBox,
     ReportFigure,
@@ -28,7 +28,7 @@ from analysis.reporting.fmt import (
     share,
     typst_escape,
 )
-from analysis.reporting.theme import SYNTHETIC_SOURCE, apply_theme, source_line
+from analysis.report.theme import SYNTHETIC_SOURCE, apply_theme, source_line
 
 
 # --------------------------------------------------------------------------- numbers

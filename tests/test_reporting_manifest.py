@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from analysis.reporting.manifest import (
+from analysis.report.manifest import (
     MANIFEST_KEYS,
     build_manifest,
     file_sha256,

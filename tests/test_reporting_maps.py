@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 from scipy.stats import spearmanr
 
-from analysis.municipalities import codes
-from analysis.reporting.maps import MAP_NOTE, danmarkskort, load_tilegrid, tile_positions
+from analysis.core.municipalities import codes
+from analysis.report.maps import MAP_NOTE, danmarkskort, load_tilegrid, tile_positions
 
 
 def test_98_tiles_one_per_code_no_shared_cell():
@@ -26,7 +26,7 @@ def test_98_tiles_one_per_code_no_shared_cell():
 
 def test_deterministic():
     a = tile_positions()
-    from analysis.reporting import maps
+    from analysis.report import maps
 
     maps._positions.cache_clear()
     b = tile_positions()
@@ -50,7 +50,7 @@ def test_danmarkskort_draws_98_tiles_and_highlight():
     from matplotlib.colors import to_hex
     from matplotlib.patches import Rectangle
 
-    from analysis.reporting.theme import ACCENT
+    from analysis.report.theme import ACCENT
 
     values = pd.Series(np.linspace(-1, 1, 98), index=codes())
     values.iloc[3] = np.nan  # missing value is drawn hatched, not dropped

@@ -12,11 +12,11 @@ import pandas as pd
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from analysis.paths import TEMPLATES_DIR
-from analysis.reporting.document import META_MIME
-from analysis.reporting.fmt import ReportTable
-from analysis.reporting.markup import html2typst, md2typst, parse_cell_options, parse_heading
-from analysis.reporting.render import prepare_notebook, to_html, to_typst
+from analysis.core.paths import TEMPLATES_DIR
+from analysis.report.document import META_MIME
+from analysis.report.fmt import ReportTable
+from analysis.report.markup import html2typst, md2typst, parse_cell_options, parse_heading
+from analysis.report.render import prepare_notebook, to_html, to_typst
 
 
 def _compile(markup: str, tmp_path, *, report: bool = False) -> str:

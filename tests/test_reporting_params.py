@@ -8,8 +8,8 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from analysis.reporting import render
-from analysis.reporting.params import (
+from analysis.report import render
+from analysis.report.params import (
     ParameterError,
     check_year,
     describe_parameters,

@@ -15,9 +15,9 @@ import nbformat
 import numpy as np
 import pytest
 
-from analysis.municipalities import codes, lookup
-from analysis.reporting.fmt import persons, pp
-from analysis.reporting.manifest import MANIFEST_KEYS
+from analysis.core.municipalities import codes, lookup
+from analysis.report.fmt import persons, pp
+from analysis.report.manifest import MANIFEST_KEYS
 
 pytestmark = pytest.mark.render
 
@@ -38,7 +38,7 @@ def _headline(municipality: str, seed: int) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory):
-    from analysis.reporting.render import render_report
+    from analysis.report.render import render_report
 
     out = tmp_path_factory.mktemp("reports")
     return render_report(FIXTURE, PARAMS, out, inputs=[FIXTURE])
@@ -157,7 +157,7 @@ def test_manifest_written(rendered):
 def test_failing_cell_is_reported(tmp_path):
     from nbformat.v4 import new_code_cell, new_notebook
 
-    from analysis.reporting.render import RenderError, execute_notebook
+    from analysis.report.render import RenderError, execute_notebook
 
     nb = new_notebook()
     params = new_code_cell("year: int = 2019")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import nbformat
 import pytest
 
-from analysis.reporting.render import RenderError, WarmKernel, execute_notebook
+from analysis.report.render import RenderError, WarmKernel, execute_notebook
 
 
 def _notebook(path, *sources):

@@ -15,10 +15,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from analysis import batch
-from analysis.context import load
-from analysis.reporting.fmt import num, persons, rank_interval
-from analysis.synth import write_register
+from analysis.data.synth import write_register
+from analysis.report.fmt import num, persons, rank_interval
+from analysis.run import batch
+from analysis.run.benchmark import load
 
 pytestmark = pytest.mark.render
 

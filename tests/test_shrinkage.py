@@ -1,4 +1,4 @@
-"""Tests for analysis.shrinkage: empirical-Bayes (normal–normal) shrinkage."""
+"""Tests for analysis.inference.shrinkage: empirical-Bayes (normal–normal) shrinkage."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from scipy import optimize
 from statsmodels.stats.meta_analysis import combine_effects
 
-from analysis.shrinkage import eb_shrink, tau2_dl, tau2_reml
+from analysis.inference.shrinkage import eb_shrink, tau2_dl, tau2_reml
 
 
 def _simulate(seed: int, p: int, tau2: float, mu: float = 0.3) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

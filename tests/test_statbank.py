@@ -20,10 +20,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import statbank as sb
-from analysis import validate
-from analysis.benefits import GROUPS
-from analysis.municipalities import registry
+from analysis.core import validate
+from analysis.core.benefits import GROUPS
+from analysis.core.municipalities import registry
+from analysis.data import statbank as sb
 
 FIXTURES = Path(__file__).parent / "fixtures" / "statbank"
 
@@ -667,7 +667,7 @@ def test_cli_fetch_then_tables(tmp_path, monkeypatch, names, capsys):
 
 
 def test_cli_build_writes_parquet(tmp_path, names, capsys):
-    from analysis.io import read_parquet_metadata
+    from analysis.core.io import read_parquet_metadata
 
     cache = tmp_path / "cache"
     out = tmp_path / "agg.parquet"

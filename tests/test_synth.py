@@ -8,16 +8,24 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.benefits import GROUPS
-from analysis.io import read_parquet_metadata
-from analysis.municipalities import codes
-from analysis.synth import FILES, Register, SyntheticRegister, generate, load_register, main, write_register
-from analysis.validate import (
+from analysis.core.benefits import GROUPS
+from analysis.core.io import read_parquet_metadata
+from analysis.core.municipalities import codes
+from analysis.core.validate import (
     CATEGORIES,
     InputError,
     validate_municipalities,
     validate_persons,
     validate_truth,
+)
+from analysis.data.synth import (
+    FILES,
+    Register,
+    SyntheticRegister,
+    generate,
+    load_register,
+    main,
+    write_register,
 )
 
 SMALL = 3_000  # smallest sample that still gives every municipality its floor of 30 persons
@@ -108,7 +116,7 @@ def test_all_municipalities_present_at_5000():
 
 def test_allocation_proportional_at_scale():
     reg = generate(n_persons=200_000, seed=2)
-    from analysis.municipalities import registry
+    from analysis.core.municipalities import registry
 
     pop = registry()["population_total"]
     n = reg.municipalities.set_index("code")["population"]

@@ -16,12 +16,12 @@ import pytest
 from scipy import stats
 
 from analysis import cli
-from analysis.benefits import GROUPS, SETS
-from analysis.io import read_parquet_metadata, write_parquet_atomic
+from analysis.core.benefits import GROUPS, SETS
+from analysis.core.io import read_parquet_metadata, write_parquet_atomic
+from analysis.core.municipalities import codes as municipality_codes
+from analysis.data.synth import generate, load_register
 from analysis.model import fit_many
-from analysis.municipalities import codes as municipality_codes
-from analysis.synth import generate, load_register
-from analysis.tradeoff import (
+from analysis.model.tradeoff import (
     analyse,
     analyse_fits,
     benefit_sets_needed,

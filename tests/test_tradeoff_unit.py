@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.tradeoff import rank_shifts, residual_correlation, substitution_flag, tradeoff_test
+from analysis.model.tradeoff import rank_shifts, residual_correlation, substitution_flag, tradeoff_test
 
 
 def _resid(rho, n=98, seed=0):

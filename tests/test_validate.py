@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.benefits import GROUPS
-from analysis.validate import (
+from analysis.core.benefits import GROUPS
+from analysis.core.validate import (
     InputError,
     validate_aggregates,
     validate_municipalities,
@@ -36,7 +36,7 @@ def truth(small_register):
 
 @pytest.fixture
 def agg(small_register):
-    from analysis.aggregate import aggregate_register
+    from analysis.data.aggregate import aggregate_register
 
     return aggregate_register(small_register[0], small_register[1])
 

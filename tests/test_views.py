@@ -1,5 +1,5 @@
 """Report views: every view renders (HTML and Typst), shows the numbers of the tidy results, and
-labels synthetic data in its "Kilde:" line (analysis.views)."""
+labels synthetic data in its "Kilde:" line (analysis.report.views)."""
 
 from __future__ import annotations
 
@@ -13,11 +13,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import figures, narrative, views
-from analysis.benefits import GROUPS, LABELS
-from analysis.municipalities import UnknownMunicipalityError, lookup
-from analysis.reporting.fmt import ReportFigure, ReportTable, typst_escape
-from analysis.reporting.theme import ACCENT
+from analysis.core.benefits import GROUPS, LABELS
+from analysis.core.municipalities import UnknownMunicipalityError, lookup
+from analysis.report import figures, narrative, views
+from analysis.report.fmt import ReportFigure, ReportTable, typst_escape
+from analysis.report.theme import ACCENT
 
 CASE = 450  # Nyborg
 SYNTHETIC = "Syntetiske data"
@@ -396,7 +396,7 @@ def test_comparison_figure_draws_the_tidy_shares(bm, monkeypatch):
 
 
 def test_map_figure_draws_the_differences(bm, monkeypatch):
-    import analysis.reporting.maps as maps
+    import analysis.report.maps as maps
 
     seen = {}
     original = maps.danmarkskort
@@ -465,7 +465,7 @@ def test_case_code_and_codes():
 
 
 def test_tradeoff_views_follow_the_chosen_sides(small_benchmark):
-    from analysis.tradeoff import analyse_fits
+    from analysis.model.tradeoff import analyse_fits
 
     trade = analyse_fits(
         small_benchmark.fits,

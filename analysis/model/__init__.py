@@ -1,7 +1,7 @@
 """The expected-caseload model: cell sufficient statistics, exact OLS, results and tidy frame.
 
 >>> from analysis.model import fit
->>> from analysis.synth import generate
+>>> from analysis.data.synth import generate
 >>> reg = generate(n_persons=10_000, seed=0)  # Syntetisk Danmark (synthetic)
 >>> res = fit(reg.persons, reg.municipalities, benefits="bm2018", spec="pooled")
 >>> sorted(res.tidy().columns[:4])

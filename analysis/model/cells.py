@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analysis.benefits import GROUPS, resolve
+from analysis.core.benefits import GROUPS, resolve
 
 #: Category levels in the order of the data contract; the first level is the reference.
 LEVELS: dict[str, tuple[Any, ...]] = {
@@ -62,7 +62,7 @@ class Cells:
         :math:`S_c` for each benefit group in the register (keys: group names).
     squares : mapping
         :math:`Q_c` for each requested benefit set (keys: set names from
-        :func:`analysis.benefits.resolve`).
+        :func:`analysis.core.benefits.resolve`).
     sets : mapping
         Set name → its groups.
     n_persons : int
@@ -197,7 +197,7 @@ def build_cells(
         Municipality table with the local rammevilkår per ``(code, year)``.
     benefit_sets : sequence
         Benefit sets whose sums of squares are needed (anything accepted by
-        :func:`analysis.benefits.resolve`).
+        :func:`analysis.core.benefits.resolve`).
 
     Returns
     -------

@@ -7,7 +7,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from analysis.benefits import resolve
+from analysis.core.benefits import resolve
+from analysis.core.validate import check_choice
 from analysis.model.cells import LOCAL, Cells, build_cells
 from analysis.model.ols import (
     COV_TYPES,
@@ -20,7 +21,6 @@ from analysis.model.ols import (
     prepare,
 )
 from analysis.model.results import BLOCK_LABELS, ExpectedCaseloadResults
-from analysis.validate import check_choice
 
 #: Number of joint normal draws used for rank intervals when ``bootstrap=0``.
 DEFAULT_DRAWS = 1000
@@ -154,7 +154,7 @@ def fit(
         Small-sample scaling as in linearmodels (see :mod:`analysis.model.ols`).
     bootstrap : int
         Number of joint replicates for the marginal rank intervals; 0 uses 1,000 draws of the
-        same analytic normal approximation (:mod:`analysis.model.bootstrap`).
+        same analytic normal approximation (:mod:`analysis.inference.draws`).
     seed : int
         Seed of the draws; the same seed gives the same intervals.
     level : float
@@ -191,7 +191,7 @@ def fit(
     Examples
     --------
     >>> from analysis.model import fit
-    >>> from analysis.synth import generate
+    >>> from analysis.data.synth import generate
     >>> reg = generate(n_persons=20_000, seed=1)  # Syntetisk Danmark (synthetic)
     >>> res = fit(reg.persons, reg.municipalities, benefits="bm2018", spec="fe")
     >>> bool(abs(res.expected.sum() - res.actual.sum()) < 1e-6 * res.actual.sum())
@@ -229,7 +229,7 @@ def fit_many(
 
     The cells, the design and :math:`(X'X)^{-1}` are built once; each set only adds its own
     outcome sums, residuals and covariance. Keys of the result
-    are the resolved set names (:func:`analysis.benefits.resolve`), e.g. ``"bm2018"``,
+    are the resolved set names (:func:`analysis.core.benefits.resolve`), e.g. ``"bm2018"``,
     ``"kontanthjaelp"`` or ``"kontanthjaelp+foertidspension"``. Options as in :func:`fit`.
     """
     check_choice("spec", spec, SPECS)

@@ -1,11 +1,11 @@
 """Columns of the tidy frame that come from other modules (rank sets, funnel, shrinkage).
 
 Funnel limits are Spiegelhalter's normal limits around 0 for ``difference_pp`` with its
-``se_pp``, widened for over-dispersion (:func:`analysis.funnel.funnel_limits`). Empirical
+``se_pp``, widened for over-dispersion (:func:`analysis.inference.funnel.funnel_limits`). Empirical
 Bayes shrinks ``difference_pp`` towards 0 — its person-weighted national mean is 0 by
-construction — with REML :math:`\tau^2` (:func:`analysis.shrinkage.eb_shrink`). The rank sets come from
-:mod:`analysis.ranks`, the limits from :mod:`analysis.funnel` and the shrinkage from
-:mod:`analysis.shrinkage`.
+construction — with REML :math:`\tau^2` (:func:`analysis.inference.shrinkage.eb_shrink`). The rank sets come from
+:mod:`analysis.inference.ranks`, the limits from :mod:`analysis.inference.funnel` and the shrinkage from
+:mod:`analysis.inference.shrinkage`.
 """
 
 from __future__ import annotations
@@ -34,8 +34,8 @@ EXTRA_COLUMNS = (
 
 def add_extras(out: pd.DataFrame, res: ExpectedCaseloadResults) -> pd.DataFrame:
     """Add the rank-set, funnel and empirical-Bayes columns to a tidy frame."""
-    from analysis.funnel import funnel_limits
-    from analysis.shrinkage import eb_shrink
+    from analysis.inference.funnel import funnel_limits
+    from analysis.inference.shrinkage import eb_shrink
 
     codes = out["code"]
     sets = res.rank_sets(simul=True)

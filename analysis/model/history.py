@@ -64,7 +64,7 @@ def rank_history(
 
     Examples
     --------
-    >>> from analysis.synth import generate
+    >>> from analysis.data.synth import generate
     >>> reg = generate(n_persons=10_000, seed=1, years=(2023, 2024))  # synthetic
     >>> h = rank_history(reg.persons, reg.municipalities)
     >>> h.groupby("year")["rank"].agg(["min", "max"]).to_dict("index")

@@ -35,8 +35,8 @@ import numpy as np
 import scipy.linalg
 import scipy.sparse as sp
 
+from analysis.core.validate import check_choice
 from analysis.model.cells import LEVELS, LOCAL, Cells
-from analysis.validate import check_choice
 
 Spec = Literal["pooled", "fe"]
 CovType = Literal["unadjusted", "robust", "clustered"]

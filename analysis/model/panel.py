@@ -8,10 +8,10 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from analysis.benefits import resolve
+from analysis.core.benefits import resolve
+from analysis.core.validate import check_choice
 from analysis.model.estimate import DEFAULT_DRAWS, _check_options
 from analysis.model.results import ExpectedCaseloadResults
-from analysis.validate import check_choice
 
 AggCovType = Literal["clustered", "robust", "unadjusted"]
 _PANEL_COV = {"clustered": "clustered", "robust": "robust", "unadjusted": "unadjusted"}
@@ -126,7 +126,7 @@ def fit_aggregate(
         names = {int(k): str(v) for k, v in zip(aggregates["code"], aggregates["name"], strict=True)}
     else:
         try:
-            from analysis.municipalities import registry
+            from analysis.core.municipalities import registry
 
             names = {int(k): str(v) for k, v in registry()["name"].items()}
         except Exception:

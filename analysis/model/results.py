@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from analysis.benefits import label as benefit_label
-from analysis.model.bootstrap import draw_gaps
+from analysis.core.benefits import label as benefit_label
+from analysis.inference.draws import draw_gaps
 
 BLOCK_LABELS: dict[str, str] = {
     "demography": "Alder og køn",
@@ -343,9 +343,9 @@ class ExpectedCaseloadResults:
         """Marginal rank interval from the joint draws (columns ``lower``, ``upper``).
 
         Equal-tailed percentile interval of each municipality's rank over the draws
-        (:mod:`analysis.model.bootstrap`), lower quantile rounded down and upper rounded up.
+        (:mod:`analysis.inference.draws`), lower quantile rounded down and upper rounded up.
         """
-        from analysis.ranks import bootstrap_rank_interval
+        from analysis.inference.ranks import bootstrap_rank_interval
 
         level = self._level if level is None else float(level)
         idx = self._series["index"]
@@ -360,12 +360,12 @@ class ExpectedCaseloadResults:
         return pd.DataFrame(np.array(self._gap_draws), columns=self._series["index"].copy())
 
     def rank_sets(self, level: float | None = None, *, simul: bool = True):
-        """Confidence sets for ranks (Mogstad et al. 2024) via :func:`analysis.ranks.csranks`.
+        """Confidence sets for ranks (Mogstad et al. 2024) via :func:`analysis.inference.ranks.csranks`.
 
         Uses ``difference_pp`` and its joint covariance :attr:`cov_difference_pp`; rank 1 is the
         most negative gap. ``simul=True`` gives sets that cover all ranks jointly.
         """
-        from analysis.ranks import csranks
+        from analysis.inference.ranks import csranks
 
         level = self._level if level is None else float(level)
         return csranks(
@@ -419,8 +419,8 @@ class ExpectedCaseloadResults:
         rank_upper, rank_cs_lower, rank_cs_upper, funnel_*, eb_difference_pp, eb_se_pp,
         contrib_<block>``. ``year`` is the last year in the data (several years are pooled per
         municipality; see :attr:`notes`). ``rank_lower/upper`` are marginal intervals from the joint draws
-        (:mod:`analysis.model.bootstrap`); ``rank_cs_*`` are simultaneous rank confidence sets
-        (Mogstad et al. 2024, :mod:`analysis.ranks`). ``attrs["synthetic"]`` marks synthetic data.
+        (:mod:`analysis.inference.draws`); ``rank_cs_*`` are simultaneous rank confidence sets
+        (Mogstad et al. 2024, :mod:`analysis.inference.ranks`). ``attrs["synthetic"]`` marks synthetic data.
         """
         cached = self._cache.get("tidy")
         if cached is None:

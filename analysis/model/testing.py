@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from analysis.benefits import GROUPS
+from analysis.core.benefits import GROUPS
 from analysis.model.cells import LEVELS
 
 

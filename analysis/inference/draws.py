@@ -1,0 +1,71 @@
+"""Joint draws of the municipality gaps, from which the marginal rank intervals are taken.
+
+What is resampled
+-----------------
+Each replicate draws the vector of ``difference_pp`` for all municipalities jointly from the
+sampling distribution of the estimator:
+
+.. math::
+
+    d^{*}_m = \\hat d_m + 100\\,\\sqrt{W_m / (n_m (n_m - 1))}\\; z_m
+              + 100\\, g_m' (\\beta^{*} - \\hat\\beta),
+    \\qquad z_m \\sim N(0, 1)\\ \\text{independent}, \\qquad
+    \\beta^{*} - \\hat\\beta \\sim N(0, \\hat V_\\beta),
+
+where :math:`W_m = \\sum_{i\\in m}(e_i - \\bar e_m)^2` is the exact within-municipality residual
+sum of squares (so the first term is the bootstrap-over-persons-within-municipality variance of
+the mean residual, in its normal limit; the smallest municipality has over a thousand persons
+aged 16–66), :math:`g_m = \\bar x_m - \\bar x` and :math:`\\hat V_\\beta` the (clustered)
+covariance of the slopes — a common draw shared by all municipalities. Ranks are computed in
+each draw (rank 1 = most negative) by :func:`analysis.inference.ranks.bootstrap_rank_interval`, and the
+marginal interval is the pair of
+:math:`\\alpha/2` and :math:`1-\\alpha/2` quantiles of a municipality's ranks (lower quantile
+rounded down, upper rounded up). The cost is independent of the number of persons: 1,000
+replicates for 98 municipalities take milliseconds.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def psd_sqrt(v: np.ndarray) -> np.ndarray:
+    """A matrix ``L`` with ``L @ L.T == v`` for a symmetric positive semi-definite ``v``."""
+    w, q = np.linalg.eigh((v + v.T) / 2)
+    return q * np.sqrt(np.clip(w, 0.0, None))
+
+
+def draw_gaps(
+    estimate: np.ndarray,
+    se_within: np.ndarray,
+    g: np.ndarray,
+    v_beta: np.ndarray,
+    *,
+    draws: int,
+    seed: int,
+) -> np.ndarray:
+    """Return ``draws × M`` joint draws of the gaps (same units as ``estimate``).
+
+    Parameters
+    ----------
+    estimate : ndarray
+        Point estimates :math:`\\hat d_m` (M).
+    se_within : ndarray
+        Standard deviation of the within-municipality term (M), already in the units of
+        ``estimate``.
+    g : ndarray
+        M × k loadings of the common coefficient draw, in the units of ``estimate`` per unit of
+        coefficient.
+    v_beta : ndarray
+        k × k covariance of the coefficients.
+    """
+    if draws < 1:
+        raise ValueError(f"draws: must be a positive number of replicates, got {draws}")
+    rng = np.random.default_rng(seed)
+    m = estimate.shape[0]
+    out = rng.standard_normal((draws, m)) * se_within
+    if g.shape[1]:
+        u = rng.standard_normal((draws, g.shape[1])) @ psd_sqrt(v_beta).T
+        out += u @ g.T
+    out += estimate
+    return out

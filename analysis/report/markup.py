@@ -1,0 +1,278 @@
+"""Markdown and HTML tables to Typst markup, and Quarto-style cell options.
+
+The converter walks mistune's abstract syntax tree (mistune 3 ships with nbconvert), so no
+pandoc is needed. It covers what report notebooks use: headings (with ``{.unnumbered}``,
+``{-}``, ``{.appendix}`` and ``{#label}`` attributes), paragraphs, emphasis, strong, strike,
+inline code, code blocks, links, bullet and numbered lists, block quotes, rules, pipe tables
+and HTML tables (pandas ``DataFrame.to_html`` output, via BeautifulSoup). Cross-references
+written ``@fig-x``/``@tbl-x``/``@sec-x`` are passed through. TeX math is not converted (it is
+printed literally).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from analysis.report.fmt import typst_escape, typst_string
+
+__all__ = ["Heading", "html2typst", "md2typst", "parse_cell_options", "parse_heading"]
+
+_REF = re.compile(r"@((?:fig|tbl|sec)-[A-Za-z0-9_\-]*[A-Za-z0-9])")
+_ATTRS = re.compile(r"\s*\{([^{}]*)\}\s*$")
+_NUMERIC = re.compile(r"^[\s+\-−]?[\d.,\s]+(?:\s*(?:pct\.(?:-point)?|%))?$")
+_OPTION = re.compile(r"^\s*#\|\s?(.*)$")
+
+
+# --------------------------------------------------------------------------- cell options
+def parse_cell_options(source: str) -> tuple[dict[str, Any], str]:
+    """Split Quarto-style ``#| key: value`` lines from the top of a code cell.
+
+    Returns the options (parsed as YAML) and the remaining source. Raises ``ValueError``
+    naming the offending lines if they are not valid YAML key/value pairs.
+    """
+    lines = source.splitlines()
+    opts: list[str] = []
+    i = 0
+    while i < len(lines):
+        m = _OPTION.match(lines[i])
+        if not m:
+            break
+        opts.append(m.group(1))
+        i += 1
+    if not opts:
+        return {}, source
+    try:
+        parsed = yaml.safe_load("\n".join(opts))
+    except yaml.YAMLError as exc:
+        raise ValueError(f"invalid '#|' cell options {opts!r}: {exc}") from exc
+    if not isinstance(parsed, dict):
+        raise ValueError(f"'#|' cell options must be 'key: value' lines, got {opts!r}")
+    return {str(k): v for k, v in parsed.items()}, "\n".join(lines[i:])
+
+
+# --------------------------------------------------------------------------- headings
+@dataclass(frozen=True)
+class Heading:
+    """A markdown heading's text and its ``{...}`` attributes."""
+
+    text: str
+    numbered: bool = True
+    appendix: bool = False
+    label: str | None = None
+
+
+def parse_heading(text: str) -> Heading:
+    """Split ``"Forord {.unnumbered #sec-forord}"`` into text and attributes."""
+    m = _ATTRS.search(text)
+    if not m:
+        return Heading(text.strip())
+    attrs = m.group(1).split()
+    label = next((a[1:] for a in attrs if a.startswith("#")), None)
+    appendix = ".appendix" in attrs
+    numbered = not ({".unnumbered", "-"} & set(attrs))
+    return Heading(text[: m.start()].strip(), numbered=numbered, appendix=appendix, label=label)
+
+
+# --------------------------------------------------------------------------- markdown
+def _text(raw: str) -> str:
+    out, pos = [], 0
+    for m in _REF.finditer(raw):
+        out.append(typst_escape(raw[pos : m.start()]))
+        out.append("@" + m.group(1))
+        pos = m.end()
+    out.append(typst_escape(raw[pos:]))
+    return "".join(out)
+
+
+def _inline(nodes: list[dict[str, Any]]) -> str:
+    out = []
+    for n in nodes:
+        t = n["type"]
+        if t == "text":
+            out.append(_text(n["raw"]))
+        elif t == "emphasis":
+            out.append(f"#emph[{_inline(n['children'])}]")
+        elif t == "strong":
+            out.append(f"#strong[{_inline(n['children'])}]")
+        elif t == "strikethrough":
+            out.append(f"#strike[{_inline(n['children'])}]")
+        elif t == "codespan":
+            out.append(f"#raw({typst_string(n['raw'])})")
+        elif t == "link":
+            out.append(f"#link({typst_string(n['attrs']['url'])})[{_inline(n['children'])}]")
+        elif t == "image":
+            alt = _inline(n.get("children", []))
+            out.append(f"#emph[{alt}]" if alt else "")
+        elif t == "softbreak":
+            out.append(" ")
+        elif t == "linebreak":
+            out.append(" \\\n")
+        elif t in ("inline_html",):
+            out.append(_text(re.sub(r"<[^>]+>", "", n["raw"])))
+        elif "children" in n:
+            out.append(_inline(n["children"]))
+        elif "raw" in n:
+            out.append(_text(n["raw"]))
+    return "".join(out)
+
+
+def _indent(text: str, by: str) -> str:
+    return "\n".join((by + line) if line else line for line in text.splitlines())
+
+
+def _table_md(node: dict[str, Any]) -> str:
+    head = next((c for c in node["children"] if c["type"] == "table_head"), None)
+    body = next((c for c in node["children"] if c["type"] == "table_body"), None)
+    head_cells = head["children"] if head else []
+    ncol = len(head_cells)
+    align = ", ".join(
+        {"right": "right", "center": "center"}.get(c["attrs"].get("align") or "", "left") for c in head_cells
+    )
+    parts = [f"table(columns: {ncol}, align: ({align},),"]
+    parts.append("  table.header(" + ", ".join(f"[{_inline(c['children'])}]" for c in head_cells) + "),")
+    for row in body["children"] if body else []:
+        parts.append("  " + ", ".join(f"[{_inline(c['children'])}]" for c in row["children"]) + ",")
+    parts.append("  table.hline(stroke: 0.8pt),")
+    parts.append(")")
+    return "#" + "\n".join(parts)
+
+
+def _blocks(nodes: list[dict[str, Any]], *, in_list: bool = False) -> list[str]:
+    out: list[str] = []
+    for n in nodes:
+        t = n["type"]
+        if t == "blank_line":
+            continue
+        if t == "heading":
+            h = parse_heading(_plain(n["children"]))
+            level = int(n["attrs"]["level"])
+            body = _text(h.text)
+            label = f" <{h.label}>" if h.label else ""
+            prefix = "#show: kb-appendix\n" if h.appendix else ""
+            if not h.numbered:
+                out.append(f"{prefix}#heading(level: {level}, numbering: none)[{body}]{label}")
+            else:
+                out.append(f"{prefix}{'=' * level} {body}{label}")
+        elif t in ("paragraph", "block_text"):
+            out.append(_inline(n["children"]))
+        elif t == "list":
+            marker = "+" if n["attrs"].get("ordered") else "-"
+            items = []
+            for item in n["children"]:
+                inner = "\n".join(_blocks(item["children"], in_list=True))
+                first, _, rest = inner.partition("\n")
+                items.append(f"{marker} {first}" + (("\n" + _indent(rest, "  ")) if rest else ""))
+            out.append("\n".join(items))
+        elif t == "block_code":
+            lang = (n.get("attrs") or {}).get("info") or ""
+            lang_arg = f", lang: {typst_string(lang.split()[0])}" if lang else ""
+            out.append(f"#raw({typst_string(n['raw'].rstrip(chr(10)))}, block: true{lang_arg})")
+        elif t == "block_quote":
+            out.append("#quote(block: true)[\n" + "\n\n".join(_blocks(n["children"])) + "\n]")
+        elif t == "thematic_break":
+            out.append("#line(length: 100%, stroke: 0.5pt + luma(180))")
+        elif t == "table":
+            out.append(_table_md(n))
+        elif t == "block_html":
+            out.append(html2typst(n["raw"]))
+        elif "children" in n:
+            out.extend(_blocks(n["children"], in_list=in_list))
+    return out
+
+
+def _plain(nodes: list[dict[str, Any]]) -> str:
+    return "".join(n.get("raw", "") if "children" not in n else _plain(n["children"]) for n in nodes)
+
+
+_MD = None
+
+
+def md2typst(source: str) -> str:
+    """Convert markdown (a notebook's markdown cell or a ``text/markdown`` output) to Typst."""
+    global _MD
+    if _MD is None:
+        import mistune
+
+        _MD = mistune.create_markdown(renderer=None, plugins=["table", "strikethrough"])
+    return "\n\n".join(b for b in _blocks(_MD(source)) if b.strip()) + "\n"
+
+
+# --------------------------------------------------------------------------- HTML tables
+def html2typst(source: str) -> str:
+    """Convert HTML to Typst: tables become ``table(...)``, other markup plain text.
+
+    Handles pandas ``DataFrame.to_html``/``Styler.to_html`` output including ``colspan`` and
+    ``rowspan`` (MultiIndex). Columns whose body cells all look numeric are right-aligned.
+    """
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(source, "html.parser")
+    tables = soup.find_all("table")
+    if not tables:
+        text = soup.get_text(" ", strip=True)
+        return _text(text) if text else ""
+    out = []
+    for table in tables:
+        caption = table.find("caption")
+        rows = table.find_all("tr")
+        head_rows = table.find("thead").find_all("tr") if table.find("thead") else []
+        grid_rows: list[list[tuple[str, int, int]]] = []
+        ncol = 0
+        for tr in rows:
+            cells = []
+            for cell in tr.find_all(["th", "td"], recursive=False):
+                cs, rs = int(cell.get("colspan", 1) or 1), int(cell.get("rowspan", 1) or 1)
+                cells.append((cell.get_text(" ", strip=True), cs, rs))
+            grid_rows.append(cells)
+        # column count: widest row accounting for rowspans from above
+        carry = [0] * 256
+        for cells in grid_rows:
+            width = sum(cs for _, cs, _ in cells) + sum(1 for c in carry if c > 0)
+            ncol = max(ncol, width)
+            carry = [max(c - 1, 0) for c in carry]
+            col = 0
+            for _, cs, rs in cells:
+                while col < len(carry) and carry[col] > 0:
+                    col += 1
+                for k in range(cs):
+                    if col + k < len(carry) and rs > 1:
+                        carry[col + k] = rs - 1
+                col += cs
+        body_rows = [r for tr, r in zip(rows, grid_rows, strict=True) if tr not in head_rows]
+        numeric = [True] * ncol
+        seen = [False] * ncol
+        for cells in body_rows:
+            if sum(cs for _, cs, _ in cells) != ncol:
+                continue
+            col = 0
+            for text, cs, _ in cells:
+                if cs == 1 and text:
+                    seen[col] = True
+                    numeric[col] = numeric[col] and bool(_NUMERIC.match(text))
+                col += cs
+        align = ", ".join("right" if (n and s) else "left" for n, s in zip(numeric, seen, strict=True))
+
+        def cell_markup(text: str, cs: int, rs: int) -> str:
+            body = f"[{_text(text)}]"
+            if cs == 1 and rs == 1:
+                return body
+            args = (f"colspan: {cs}, " if cs > 1 else "") + (f"rowspan: {rs}, " if rs > 1 else "")
+            return f"table.cell({args.rstrip(', ')})[{_text(text)}]"
+
+        lines = [f"#table(columns: {ncol}, align: ({align},),"]
+        if head_rows:
+            head = [c for tr, r in zip(rows, grid_rows, strict=True) if tr in head_rows for c in r]
+            lines.append("  table.header(" + ", ".join(cell_markup(*c) for c in head) + "),")
+        for cells in body_rows:
+            lines.append("  " + ", ".join(cell_markup(*c) for c in cells) + ",")
+        lines.append("  table.hline(stroke: 0.8pt),")
+        lines.append(")")
+        tbl = "\n".join(lines)
+        if caption is not None:
+            tbl = f"#figure(kind: table, caption: [{_text(caption.get_text(' ', strip=True))}], {tbl[1:]})"
+        out.append(tbl)
+    return "\n\n".join(out)

@@ -1,0 +1,207 @@
+"""Danish sentences for the reports, written from computed values only.
+
+Every number in report prose comes from here, and every function here reads its numbers from
+the tidy result frames; nothing is typed by hand. Functions return plain Markdown strings;
+:class:`Prose` displays them in a notebook so that the HTML and the PDF route both render them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+
+from analysis.core.benefits import label as benefit_label
+from analysis.report.fmt import num, persons, pp, rank_interval, share
+
+N_MUNICIPALITIES = 98
+
+
+class Prose:
+    """Markdown shown as rich text in Jupyter, in the HTML report and in the PDF report."""
+
+    def __init__(self, markdown: str) -> None:
+        if not isinstance(markdown, str) or not markdown.strip():
+            raise ValueError("Prose: markdown must be a non-empty string")
+        self.markdown = markdown
+
+    def to_html(self) -> str:
+        import mistune
+
+        return f'<div class="kb-prose">{mistune.html(self.markdown)}</div>'
+
+    def to_typst(self) -> str:
+        from analysis.report.markup import md2typst
+
+        return md2typst(self.markdown) + "\n"
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        return {"text/html": self.to_html(), "text/x-typst": self.to_typst(), "text/plain": self.markdown}
+
+    def __repr__(self) -> str:
+        return f"Prose({self.markdown[:40]!r}…)"
+
+
+def bullets(items: Sequence[str]) -> Prose:
+    """A bulleted list of sentences."""
+    if not items:
+        raise ValueError("bullets: no items")
+    return Prose("\n".join(f"- {s}" for s in items))
+
+
+def _fewer_more(x: float) -> str:
+    return "færre" if x < 0 else "flere"
+
+
+def _count(text: str, singular: str, plural: str) -> str:
+    """A formatted number and a noun in the matching number: "1 kommune", "3 kommuner"."""
+    return f"{text} {singular if text.lstrip('+−') == '1' else plural}"
+
+
+def _row(tidy: pd.DataFrame, code: int) -> pd.Series:
+    hit = tidy[tidy["code"] == code]
+    if len(hit) != 1:
+        raise ValueError(f"municipality {code} is not in the results (or appears more than once)")
+    return hit.iloc[0]
+
+
+def _name(row: pd.Series) -> str:
+    return str(row["name"])
+
+
+def national_findings(tidy: pd.DataFrame, *, width_threshold: int = 10) -> list[str]:
+    """Hovedresultater of the national report (expected-caseload ranking).
+
+    Parameters
+    ----------
+    tidy
+        Tidy model frame (one row per municipality).
+    width_threshold
+        A simultaneous rank set narrower than this many places counts as "precise".
+    """
+    set_name = str(tidy["benefit_set"].iloc[0])
+    total_actual = float(tidy["actual"].sum())
+    total_pop = float(tidy["population"].sum())
+    best = tidy.sort_values("rank").iloc[0]
+    worst = tidy.sort_values("rank").iloc[-1]
+    cs_width = tidy["rank_cs_upper"] - tidy["rank_cs_lower"] + 1
+    marg_width = tidy["rank_upper"] - tidy["rank_lower"] + 1
+    n_precise = int((cs_width < width_threshold).sum())
+    out998 = int(tidy["funnel_outlier998"].fillna(False).astype(bool).sum())
+    exp_share = 100 * tidy["expected"] / tidy["population"]
+    items = [
+        f"Med ydelsesgrupperne i «{benefit_label(set_name)}» var der i alt {persons(total_actual)} "
+        f"fuldtidspersoner på offentlig forsørgelse, svarende til {share(total_actual / total_pop)} "
+        f"af befolkningen 16–66 år.",
+        f"Rammevilkårene alene giver store forskelle: den forventede andel går fra "
+        f"{num(exp_share.min(), 1)} pct. til {num(exp_share.max(), 1)} pct. af befolkningen.",
+        f"Bedst placeret er {_name(best)} med {pp(abs(best['difference_pp']))} "
+        f"{_fewer_more(best['difference_pp'])} end forventet; dårligst placeret er {_name(worst)} med "
+        f"{pp(abs(worst['difference_pp']))} {_fewer_more(worst['difference_pp'])} end forventet.",
+        f"Placeringerne er usikre: det marginale 95 pct.-rangkonfidensinterval spænder i midten "
+        f"(median) over {_count(num(marg_width.median(), 0), 'plads', 'pladser')}, og kun {n_precise} af "
+        f"{len(tidy)} kommuner har et simultant rangkonfidenssæt på under {width_threshold} pladser.",
+        f"{_count(str(out998), 'kommune', 'kommuner')} ligger uden for tragtplottets 99,8 pct.-grænser, "
+        f"efter korrektion for overspredning.",
+    ]
+    return items
+
+
+def case_findings(
+    tidy: pd.DataFrame,
+    code: int,
+    *,
+    tradeoff_table: pd.DataFrame | None = None,
+    yardsticks: pd.DataFrame | None = None,
+    sets: tuple[str, str] = ("bm2018", "all"),
+) -> list[str]:
+    """Hovedresultater of a case-municipality report.
+
+    Parameters
+    ----------
+    tidy
+        Tidy model frame of the report's benefit set.
+    code
+        The case municipality.
+    tradeoff_table
+        Trade-off table (``analysis.model.tradeoff.TradeoffAnalysis.table``) for the rank under
+        all benefit groups.
+    yardsticks
+        Frame indexed by code with ``category``, ``category_label`` and ``dea_score`` (any
+        may be missing).
+    sets
+        The two ranked benefit sets of ``tradeoff_table`` (its ``rank_<set>`` columns).
+    """
+    r = _row(tidy, code)
+    n = len(tidy)
+    items = [
+        f"{_name(r)} havde {_count(persons(r['actual']), 'fuldtidsperson', 'fuldtidspersoner')} på "
+        f"offentlig forsørgelse ({benefit_label(str(r['benefit_set']))}), {persons(abs(r['difference']))} "
+        f"{_fewer_more(r['difference'])} end forventet ud fra kommunens rammevilkår "
+        f"({pp(r['difference_pp'], sign=True)}).",
+        f"Det giver en {int(r['rank'])}.-plads blandt {n} kommuner; med 95 pct. sikkerhed ligger "
+        f"placeringen i intervallet {rank_interval(int(r['rank_lower']), int(r['rank_upper']))} (marginalt) og i "
+        f"{rank_interval(int(r['rank_cs_lower']), int(r['rank_cs_upper']))} (simultant for alle kommuner).",
+    ]
+    if tradeoff_table is not None:
+        t = _row(tradeoff_table, code)
+        rank_from, rank_to = (f"rank_{name}" for name in sets)
+        shift = int(t["rank_shift"])
+        move = (
+            "uændret"
+            if shift == 0
+            else f"{_count(str(abs(shift)), 'plads', 'pladser')} {'ned' if shift > 0 else 'op'}"
+        )
+        items.append(
+            f"Medregnes alle ydelsesgrupper (også førtidspension, fleksjob, ledighedsydelse og "
+            f"ressourceforløb), bliver placeringen {int(t[rank_to])} mod {int(t[rank_from])} — {move}."
+        )
+    if yardsticks is not None and code in yardsticks.index:
+        y = yardsticks.loc[code]
+        if "category" in y and pd.notna(y.get("category")):
+            items.append(
+                f"I jobcenterindblikkets firedeling er {_name(r)} i kategori {int(y['category'])} "
+                f"({y['category_label']}), som også vægter procesmål for samtaler og aktive tilbud."
+            )
+        if "dea_score" in y and pd.notna(y.get("dea_score")):
+            items.append(
+                f"I effektivitetsanalysen (DEA på jobcentrets udgifter) får jobcentret en score på "
+                f"{num(float(y['dea_score']), 2)} (1 = på fronten)."
+            )
+    return items
+
+
+def rank_history_text(history: pd.DataFrame, code: int) -> str:
+    """One paragraph on a municipality's placement over the years of the register.
+
+    ``history`` is the frame of :func:`analysis.model.history.rank_history`. With one year only,
+    the paragraph says so (the register does not allow a comparison over time).
+    """
+    case = history[history["code"] == code].sort_values("year")
+    if case.empty:
+        raise ValueError(f"rank_history_text: municipality {code} is not in the history frame")
+    name = str(case["name"].iloc[-1])
+    if len(case) == 1:
+        return (
+            f"Registret indeholder kun ét år ({int(case['year'].iloc[0])}), så {name}s placering kan ikke "
+            "følges over tid. Med flere års data vises her placeringen år for år, hvert år med sin egen model."
+        )
+    parts = [
+        f"{int(r['rank'])}. plads i {int(r['year'])} "
+        f"({rank_interval(int(r['rank_lower']), int(r['rank_upper']))})"
+        for _, r in case.iterrows()
+    ]
+    listing = ", ".join(parts[:-1]) + " og " + parts[-1]
+    first, last = case.iloc[0], case.iloc[-1]
+    overlap = max(first["rank_lower"], last["rank_lower"]) <= min(first["rank_upper"], last["rank_upper"])
+    verdict = (
+        "De to yderårs intervaller overlapper, så data kan ikke skelne placeringerne fra hinanden."
+        if overlap
+        else f"De to yderårs intervaller overlapper ikke: placeringen i {int(last['year'])} er "
+        f"{'bedre' if last['rank'] < first['rank'] else 'dårligere'} end i {int(first['year'])}."
+    )
+    return (
+        f"Med hvert års egen model fik {name} {listing} (95 pct.-rangkonfidensintervaller i parentes). "
+        + verdict
+    )

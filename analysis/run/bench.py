@@ -1,0 +1,307 @@
+"""Benchmark of the expected-caseload model at population scale (``nox -s bench``).
+
+Generates a full-scale synthetic register (3.7 million persons by default) once, writes it to
+a temporary folder, and runs each step in its own Python process so that its wall time and peak
+memory (maximum resident set size of that process) are measured separately:
+
+* ``ours_pooled`` / ``ours_fe`` — :func:`analysis.model.fit` (cells + exact clustered SEs);
+* ``pyfixest`` — ``feols("y ~ x | code", vcov={"CRV1": "code"})`` on the person rows;
+* ``absorbingls`` — linearmodels ``AbsorbingLS`` absorbing the municipality, clustered;
+* ``bootstrap`` — 1,000 joint rank-bootstrap replicates.
+
+The competitors receive the same person-level outcome and dummy-coded regressors (building
+that matrix is not timed). The coefficients and clustered standard errors of the fixed-effects
+fit are compared across the three (max absolute / relative difference), and the correlation of
+the estimated municipality effects (``difference_pp / 100``) with the planted truth is printed.
+Then the reports are timed as ``kommunebench reports`` makes them: one case report, and all 98
+case reports plus the two national ones on all cores (:func:`report_timings`). Finally a small
+coverage simulation reports how often the 95 % intervals cover the true gaps and true ranks.
+All data are synthetic.
+
+Run ``python -m analysis.run.bench --persons 200000`` for a quick check.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from analysis.core.benefits import SETS
+from analysis.data.synth import write_register
+
+BENEFITS = "bm2018"
+STEPS = ("ours_pooled", "ours_fe", "pyfixest", "absorbingls", "bootstrap")
+
+
+def _peak_mb() -> float:
+    kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+    return kb / 1024
+
+
+def _load(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    p = pd.read_parquet(folder / "persons.parquet")
+    m = pd.read_parquet(folder / "municipalities.parquet")
+    p.attrs["synthetic"] = m.attrs["synthetic"] = True
+    return p, m
+
+
+def _person_design(persons: pd.DataFrame, terms: list[str]) -> pd.DataFrame:
+    """Dummy-coded person-level regressors named after the model's terms (no constant)."""
+    cols: dict[str, np.ndarray] = {}
+    for t in terms:
+        if t == "const":
+            continue
+        if t.startswith("age_sex["):
+            age, sex = t[8:-1].split(":")
+            cols[t] = ((persons["age"] == age) & (persons["sex"] == sex)).to_numpy(np.float64)
+        elif t.startswith("year["):
+            cols[t] = (persons["year"] == int(t[5:-1])).to_numpy(np.float64)
+        else:
+            var, level = t[:-1].split("[")
+            v = persons[var]
+            cols[t] = (v == (int(level) if var == "prior" else level)).to_numpy(np.float64)
+    return pd.DataFrame(cols)
+
+
+def run_step(step: str, folder: Path) -> dict:
+    """Run one timed step in this process and return its measurements."""
+    from analysis.model import fit
+
+    persons, municipalities = _load(folder)
+    base_mb = _peak_mb()
+    out: dict = {"step": step}
+    if step in ("ours_pooled", "ours_fe"):
+        spec = "pooled" if step == "ours_pooled" else "fe"
+        t0 = time.perf_counter()
+        res = fit(persons, municipalities, benefits=BENEFITS, spec=spec, cov_type="clustered")
+        out["seconds"] = time.perf_counter() - t0
+        out["params"] = res.params.to_dict()
+        out["se"] = res.std_errors.to_dict()
+        out["n_cells"] = res.meta["n_cells"]
+        if spec == "fe":
+            out["difference_pp"] = res.difference_pp.to_dict()
+    elif step == "bootstrap":
+        res = fit(persons, municipalities, benefits=BENEFITS, spec="fe", bootstrap=1000, seed=1)
+        t0 = time.perf_counter()
+        again = fit(persons, municipalities, benefits=BENEFITS, spec="fe", bootstrap=1000, seed=1)
+        t_fit = time.perf_counter() - t0
+        t1 = time.perf_counter()
+        again.rank_interval()
+        out["seconds_intervals"] = time.perf_counter() - t1
+        out["seconds_draws"] = again.meta["draw_seconds"]
+        out["seconds"] = out["seconds_draws"] + out["seconds_intervals"]
+        out["seconds_fit_with_bootstrap"] = t_fit
+        out["same_seed_same_intervals"] = bool(res.rank_interval().equals(again.rank_interval()))
+    else:
+        ref = fit(persons, municipalities, benefits=BENEFITS, spec="fe", cov_type="clustered")
+        terms = [t for t in ref.params.index if t != "const"]
+        x = _person_design(persons, terms)
+        y = persons[list(SETS[BENEFITS])].sum(axis=1).to_numpy()
+        del ref
+        if step == "pyfixest":
+            import pyfixest as pf
+
+            names = [f"x{i}" for i in range(len(terms))]
+            data = x.set_axis(names, axis=1)
+            data["y"] = y
+            data["code"] = persons["code"].to_numpy()
+            t0 = time.perf_counter()
+            r = pf.feols(f"y ~ {' + '.join(names)} | code", data=data, vcov={"CRV1": "code"})
+            out["seconds"] = time.perf_counter() - t0
+            out["params"] = dict(zip(terms, r.coef().to_numpy().tolist(), strict=True))
+            out["se"] = dict(zip(terms, r.se().to_numpy().tolist(), strict=True))
+        else:
+            from linearmodels.iv import AbsorbingLS
+
+            x.insert(0, "const", 1.0)
+            absorb = pd.DataFrame({"code": pd.Categorical(persons["code"].to_numpy())})
+            t0 = time.perf_counter()
+            r = AbsorbingLS(y, x, absorb=absorb).fit(
+                cov_type="clustered", clusters=persons["code"].to_numpy(), debiased=True
+            )
+            out["seconds"] = time.perf_counter() - t0
+            out["params"] = r.params.to_dict()
+            out["se"] = r.std_errors.to_dict()
+    out["peak_mb"] = _peak_mb()
+    out["peak_mb_over_loaded_data"] = out["peak_mb"] - base_mb
+    return out
+
+
+def _subprocess(step: str, folder: Path) -> dict:
+    cmd = [sys.executable, "-m", "analysis.run.bench", "--step", step, "--data", str(folder)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        return {"step": step, "error": proc.stderr.strip().splitlines()[-1] if proc.stderr else "failed"}
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def _max_diff(a: dict, b: dict) -> tuple[float, float]:
+    keys = [k for k in a if k in b and k != "const"]
+    x = np.array([a[k] for k in keys])
+    y = np.array([b[k] for k in keys])
+    return float(np.max(np.abs(x - y))), float(np.max(np.abs(x - y) / np.abs(y)))
+
+
+def report_timings(folder: Path, *, jobs: int | None = None) -> dict[str, float]:
+    """Time one case report and the full batch (98 case reports + 2 national) on ``folder``.
+
+    Both runs go through :func:`analysis.run.batch.run` exactly as ``kommunebench reports`` does:
+    one shared model fit (the "benchmark", fitted on the full register), then the reports in
+    parallel. The one-report time is the rendering of Nyborg alone, after its run's fit.
+    """
+    import os
+
+    from analysis.core.municipalities import codes
+    from analysis.run import batch
+
+    shared = {"data": str(folder), "bootstrap": 1000, "seed": 0, "publisher": "kommunebench"}
+    workers = jobs or os.cpu_count() or 1
+    with tempfile.TemporaryDirectory(prefix="kommunebench-reports-") as out:
+        _, one = batch.run(
+            shared,
+            municipalities=["Nyborg"],
+            national=False,
+            run_dir=Path(out) / "one",
+            jobs=1,
+            progress=False,
+        )
+        t0 = time.perf_counter()
+        _, full = batch.run(
+            shared, municipalities=list(codes()), national=True, run_dir=Path(out) / "all", jobs=workers
+        )
+        total = time.perf_counter() - t0
+    print(f"shared model fit for a report run (all benefit sets, yardsticks): {one['benchmark']:.1f} s")
+    print(f"one case report (Nyborg), rendered HTML + PDF: {one['reports']:.1f} s  (target ≤ 15 s)")
+    print(
+        f"all 98 case reports + 2 national reports on {workers} core(s): {total:.1f} s "
+        f"= {total / 60:.1f} min incl. the shared fit  (target ≤ 5 min); "
+        f"mean {full.get('mean_per_report', float('nan')):.1f} s per report per worker"
+    )
+    return {"fit": one["benchmark"], "one": one["reports"], "all": total}
+
+
+def coverage_simulation(reps: int, n_persons: int, *, source: str = "synth") -> None:
+    """Coverage of true gaps and true ranks by the 95 % intervals over ``reps`` registers.
+
+    ``source="synth"``: Syntetisk Danmark, whose planted effects are multiplicative (the
+    additive fixed-effects gap recovers them only up to a composition term), so coverage of
+    its truth measures bias as well as variance. ``source="additive"``: the model's test
+    register with small, exactly additive effects (25 municipalities), where the fixed-effects
+    gap is unbiased and coverage checks the standard errors alone.
+    """
+    from scipy import stats
+
+    from analysis.data.synth import generate
+    from analysis.model import fit
+    from analysis.model.testing import random_register
+
+    hits = {"ci": 0, "rank": 0, "rank_cs": 0}
+    total = 0
+    for r in range(reps):
+        if source == "synth":
+            reg = generate(n_persons=n_persons, seed=1000 + r)
+        else:
+            reg = random_register(
+                n_persons=n_persons, n_municipalities=25, seed=1000 + r, effect_sd=0.004, local_slope=0.0
+            )
+        res = fit(reg.persons, reg.municipalities, benefits=BENEFITS, spec="fe", seed=r)
+        t = res.tidy().set_index("code")
+        tr = reg.truth[reg.truth["benefit"].isin(SETS[BENEFITS])].groupby("code")["effect"].sum()
+        truth_pp = 100 * tr.reindex(t.index)
+        true_rank = pd.Series(stats.rankdata(truth_pp, method="min"), index=t.index)
+        hits["ci"] += int(((t.ci_lower_pp <= truth_pp) & (truth_pp <= t.ci_upper_pp)).sum())
+        hits["rank"] += int(((t.rank_lower <= true_rank) & (true_rank <= t.rank_upper)).sum())
+        hits["rank_cs"] += int(((t.rank_cs_lower <= true_rank) & (true_rank <= t.rank_cs_upper)).sum())
+        total += len(t)
+    print(
+        f"coverage [{source}] (fe, {reps} registers × {n_persons:,} persons, nominal 95 %): "
+        f"gap CI {hits['ci'] / total:.3f}, marginal rank interval {hits['rank'] / total:.3f}, "
+        f"simultaneous rank set {hits['rank_cs'] / total:.3f}"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m analysis.run.bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--persons", type=int, default=3_700_000, help="register size (default 3.7 M)")
+    parser.add_argument("--seed", type=int, default=2018)
+    parser.add_argument(
+        "--steps", default=",".join(STEPS), help=f"comma-separated subset of {', '.join(STEPS)}"
+    )
+    parser.add_argument(
+        "--coverage-reps", type=int, default=10, help="registers in the coverage simulation (0: skip)"
+    )
+    parser.add_argument("--coverage-persons", type=int, default=200_000)
+    parser.add_argument(
+        "--no-reports", dest="reports", action="store_false", help="skip the report rendering timings"
+    )
+    parser.add_argument("--jobs", type=int, default=None, help="parallel renders (default: all cores)")
+    parser.add_argument("--step", choices=STEPS, help=argparse.SUPPRESS)
+    parser.add_argument("--data", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+
+    if args.step:  # child process: one timed step
+        print(json.dumps(run_step(args.step, args.data)))
+        return 0
+
+    steps = [s.strip() for s in args.steps.split(",") if s.strip()]
+    unknown = [s for s in steps if s not in STEPS]
+    if unknown:
+        parser.error(f"--steps: unknown step(s) {unknown}; expected {', '.join(STEPS)}")
+    with tempfile.TemporaryDirectory(prefix="kommunebench-bench-") as tmp:
+        folder = Path(tmp)
+        t0 = time.perf_counter()
+        write_register(folder, n_persons=args.persons, seed=args.seed)
+        print(f"generated and wrote {args.persons:,} persons (synthetic) in {time.perf_counter() - t0:.1f} s")
+        truth = pd.read_parquet(folder / "truth.parquet")
+        results = {}
+        for step in steps:
+            res = _subprocess(step, folder)
+            results[step] = res
+            if "error" in res:
+                print(f"{step:<12} FAILED: {res['error']}")
+                continue
+            print(
+                f"{step:<12} {res['seconds']:8.2f} s   peak RSS {res['peak_mb']:8.0f} MB "
+                f"(+{res['peak_mb_over_loaded_data']:.0f} MB over the loaded data)"
+            )
+        if args.reports:
+            report_timings(folder, jobs=args.jobs)
+    ours = results.get("ours_fe", {})
+    for other in ("pyfixest", "absorbingls"):
+        res = results.get(other, {})
+        if "params" in ours and "params" in res:
+            dp, rp = _max_diff(ours["params"], res["params"])
+            ds, rs = _max_diff(ours["se"], res["se"])
+            print(
+                f"fe vs {other}: coef max abs diff {dp:.2e} (rel {rp:.2e}); clustered SE max rel diff {rs:.2e}; "
+                f"time ratio {res['seconds'] / ours['seconds']:.1f}× ; memory ratio "
+                f"{res['peak_mb_over_loaded_data'] / max(ours['peak_mb_over_loaded_data'], 1):.1f}×"
+            )
+    if "bootstrap" in results and "seconds" in results["bootstrap"]:
+        b = results["bootstrap"]
+        print(
+            f"rank bootstrap, 1,000 replicates: draws {b['seconds_draws']:.3f} s + intervals "
+            f"{b['seconds_intervals']:.3f} s; same seed → same intervals: {b['same_seed_same_intervals']}"
+        )
+    if "difference_pp" in ours:
+        est = pd.Series({int(k): v for k, v in ours["difference_pp"].items()}) / 100
+        tr = truth[truth["benefit"].isin(SETS[BENEFITS])].groupby("code")["effect"].sum().reindex(est.index)
+        print(f"corr(fe difference_pp/100, planted {BENEFITS} effect) = {np.corrcoef(est, tr)[0, 1]:.4f}")
+    if args.coverage_reps > 0:
+        coverage_simulation(args.coverage_reps, args.coverage_persons, source="synth")
+        coverage_simulation(args.coverage_reps, 50_000, source="additive")
+    sys.stdout.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
