@@ -8,6 +8,7 @@ an error leaves either the old file or none.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import tempfile
@@ -79,3 +80,12 @@ def read_parquet_metadata(path: str | os.PathLike[str]) -> dict[str, Any]:
     meta = pq.read_schema(path).metadata or {}
     raw = meta.get(METADATA_KEY)
     return json.loads(raw) if raw else {}
+
+
+def file_sha256(path: str | os.PathLike[str], *, chunk: int = 1 << 20) -> str:
+    """The sha256 hex digest of a file (streamed)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(chunk):
+            h.update(block)
+    return h.hexdigest()

@@ -9,7 +9,6 @@ parameters, the seed, the timings and whether the data are synthetic.
 from __future__ import annotations
 
 import datetime as _dt
-import hashlib
 import json
 import os
 import platform
@@ -21,7 +20,7 @@ from typing import Any
 
 import pandas as pd
 
-from analysis.core.io import write_json_atomic
+from analysis.core.io import file_sha256, write_json_atomic
 from analysis.core.paths import PACKAGE_DIR
 
 __all__ = [
@@ -96,15 +95,6 @@ def package_versions(packages: Iterable[str] = PACKAGES) -> dict[str, str]:
         except metadata.PackageNotFoundError:
             out[name] = "not installed"
     return out
-
-
-def file_sha256(path: str | os.PathLike[str], *, chunk: int = 1 << 20) -> str:
-    """The sha256 hex digest of a file (streamed)."""
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while block := fh.read(chunk):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _jsonable(obj: Any) -> Any:

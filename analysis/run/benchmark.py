@@ -138,11 +138,11 @@ def build(
     >>> len(bm.tidy())
     98
     """
+    from analysis.core.io import file_sha256
     from analysis.data.synth import load_register
     from analysis.model import fit_many
     from analysis.model.history import HISTORY_COLUMNS, rank_history
     from analysis.model.tradeoff import analyse_fits, benefit_sets_needed
-    from analysis.report.manifest import file_sha256
     from analysis.yardsticks.categories import jobcenterindblik
     from analysis.yardsticks.frontier import EXCLUDED_SMALL, efficiency_table, jobcentre_units
     from analysis.yardsticks.measures import kl_measures

@@ -1,0 +1,1 @@
+"""Real public data: loaders for the files in ``data/raw`` (each checked against its provenance)."""
