@@ -30,12 +30,12 @@ def small_register_dir(tmp_path_factory):
 
 
 # --------------------------------------------------------------------------- report building blocks
-# One small Benchmark (analysis.run.benchmark.build) shared by tests/test_context.py, tests/test_views.py and
-# tests/test_narrative.py: 60,000 synthetic persons (seed 3), 200 bootstrap replicates, other
+# One small Benchmark (analysis.run.benchmark.build) shared by tests/test_benchmark.py, tests/test_views.py and
+# tests/test_narrative.py: 60,000 synthetic persons (seed 3), 200 draws, other
 # parameters at their defaults. Building it takes several seconds, so it is built once per session.
 BENCHMARK_N = 60_000
 BENCHMARK_SEED = 3
-BENCHMARK_BOOTSTRAP = 200
+BENCHMARK_DRAWS = 200
 
 
 @pytest.fixture(scope="session")
@@ -50,8 +50,32 @@ def small_benchmark_register(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def small_benchmark(small_benchmark_register):
-    """``analysis.run.benchmark.build(small_benchmark_register, bootstrap=200)``; treat it as read-only
+    """``build(PersonRegister(small_benchmark_register), draws=200)``; treat it as read-only
     (make variants with :func:`dataclasses.replace`)."""
+    from analysis.core.params import parse_run
+    from analysis.data.sources import PersonRegister
     from analysis.run.benchmark import build
 
-    return build(small_benchmark_register, bootstrap=BENCHMARK_BOOTSTRAP)
+    params = parse_run({"data": str(small_benchmark_register), "draws": BENCHMARK_DRAWS})
+    return build(PersonRegister(small_benchmark_register), params)
+
+
+def make_report(bm, kind="national", **values):
+    """A :class:`~analysis.report.notebook.Report` on ``bm`` with parsed ``values`` (no notebook)."""
+    from analysis.core.params import parse_report
+    from analysis.report.notebook import Report
+
+    params = parse_report({**bm.params.run_key(), **values})
+    if kind == "case" and params.municipality is None:
+        params = parse_report({**params.notebook_values(list(params.model_fields)), "municipality": "Nyborg"})
+    return Report(kind=kind, params=params, bm=bm, declared=tuple(values))
+
+
+@pytest.fixture(scope="session")
+def national_report(small_benchmark):
+    return make_report(small_benchmark, "national")
+
+
+@pytest.fixture(scope="session")
+def case_report(small_benchmark):
+    return make_report(small_benchmark, "case", municipality="Nyborg")

@@ -9,8 +9,15 @@ import pytest
 from analysis.core.benefits import GROUPS
 from analysis.core.io import read_parquet_metadata
 from analysis.core.validate import CATEGORIES, LOCAL_COLUMNS, InputError
-from analysis.data.aggregate import aggregate_register, covariate_column, covariate_columns, main
+from analysis.data.aggregate import aggregate_register, covariate_column, covariate_columns
 from analysis.data.synth import generate
+
+
+def main(argv: list[str]) -> int:
+    """``kommunebench aggregate ARGS`` through the one command-line wrapper."""
+    from analysis.cli import main as cli_main
+
+    return cli_main(["aggregate", *argv])
 
 
 @pytest.fixture(scope="module")
@@ -106,4 +113,4 @@ def test_cli_writes_aggregates(tmp_path, small_register_dir, agg, capsys):
     assert read_parquet_metadata(out)["synthetic"] is True
     assert "SYNTHETIC" in capsys.readouterr().out
     assert main(["--data", str(tmp_path / "missing"), "--out", str(out)]) == 2
-    assert "register folder not found" in capsys.readouterr().err
+    assert "no such folder" in capsys.readouterr().err

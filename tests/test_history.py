@@ -11,12 +11,15 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from analysis.core.params import parse_run
+from analysis.data.sources import PersonRegister
 from analysis.data.synth import generate, write_register
 from analysis.model import fit
 from analysis.model.history import HISTORY_COLUMNS, rank_history
 from analysis.report import figures, narrative, views
 from analysis.report.fmt import ReportFigure
 from analysis.run.benchmark import build
+from tests.conftest import make_report
 
 YEARS = (2022, 2023, 2024)
 CASE = 450  # Nyborg
@@ -30,13 +33,13 @@ def register():
 
 @pytest.fixture(scope="module")
 def history(register):
-    return rank_history(register.persons, register.municipalities, bootstrap=100, seed=4)
+    return rank_history(register.persons, register.municipalities, draws=100, seed=4)
 
 
 def test_one_row_per_year_and_municipality(history):
     assert list(history.columns) == list(HISTORY_COLUMNS)
-    assert history.groupby("year").size().to_dict() == dict.fromkeys(YEARS, 98)
-    for _, year in history.groupby("year"):
+    assert history.groupby("period").size().to_dict() == dict.fromkeys(map(str, YEARS), 98)
+    for _, year in history.groupby("period"):
         assert sorted(year["rank"]) == list(range(1, 99))
         assert (year["rank_lower"] <= year["rank"]).all()
         assert (year["rank"] <= year["rank_upper"]).all()
@@ -45,28 +48,28 @@ def test_one_row_per_year_and_municipality(history):
 
 def test_each_year_equals_a_fit_on_that_year_alone(register, history):
     p, m = register.persons, register.municipalities
-    direct = fit(p[p["year"] == 2023], m[m["year"] == 2023], bootstrap=100, seed=4).tidy()
-    got = history[history["year"] == 2023].set_index("code")
+    direct = fit(p[p["year"] == 2023], m[m["year"] == 2023], draws=100, seed=4).tidy()
+    got = history[history["period"] == "2023"].set_index("code")
     want = direct.set_index("code").loc[got.index]
     cols = ["rank", "rank_lower", "rank_upper", "rank_cs_lower", "rank_cs_upper"]
     pd.testing.assert_frame_equal(got[cols], want[cols], check_dtype=False)
     np.testing.assert_allclose(got["difference_pp"], want["difference_pp"], rtol=1e-12)
     # and not a fit on all years pooled (which would add year effects and change the gaps)
-    pooled = fit(p, m, bootstrap=100, seed=4).tidy().set_index("code").loc[got.index]
+    pooled = fit(p, m, draws=100, seed=4).tidy().set_index("code").loc[got.index]
     assert not np.allclose(got["difference_pp"], pooled["difference_pp"])
 
 
 def test_requested_years_only(register):
     h = rank_history(register.persons, register.municipalities, years=[2024, 2022])
-    assert sorted(h["year"].unique()) == [2022, 2024]
+    assert sorted(h["period"].unique()) == ["2022", "2024"]
 
 
 def test_planted_effects_persist_across_years():
     """Same planted effects every year → the yearly gaps agree (200,000 persons per year)."""
     reg = generate(n_persons=200_000, seed=6, years=(2023, 2024))
     h = rank_history(reg.persons, reg.municipalities, spec="fe")
-    wide = h.pivot(index="code", columns="year", values="difference_pp")
-    rho = stats.spearmanr(wide[2023], wide[2024]).statistic
+    wide = h.pivot(index="code", columns="period", values="difference_pp")
+    rho = stats.spearmanr(wide["2023"], wide["2024"]).statistic
     assert rho > 0.9, rho  # 0.96–0.97 over seeds 6–8
 
 
@@ -93,49 +96,49 @@ def test_bad_input_is_named(register, drop, years, match):
 @pytest.fixture(scope="module")
 def multi_year_benchmark(register, tmp_path_factory):
     folder = write_register(tmp_path_factory.mktemp("years"), n_persons=20_000, seed=5, years=YEARS)
-    return build(folder, year=2023, bootstrap=100, seed=4)
+    return build(PersonRegister(folder), parse_run({"period": 2023, "draws": 100, "seed": 4}))
 
 
 def test_benchmark_history_runs_up_to_the_report_year(multi_year_benchmark, register):
     bm = multi_year_benchmark
     h = bm.history
-    assert sorted(h["year"].unique()) == [2022, 2023]
+    assert sorted(h["period"].unique()) == ["2022", "2023"]
     # the report year is the report's own fit, row for row
-    now = h[h["year"] == 2023].set_index("code")
+    now = h[h["period"] == "2023"].set_index("code")
     tidy = bm.tidy().set_index("code").loc[now.index]
     for col in ("rank", "rank_lower", "rank_upper", "difference_pp"):
         np.testing.assert_array_equal(now[col].to_numpy(), tidy[col].to_numpy())
     # earlier years as fitted on their own
-    before = h[h["year"] == 2022].reset_index(drop=True)
-    alone = rank_history(register.persons, register.municipalities, years=[2022], bootstrap=100, seed=4)
+    before = h[h["period"] == "2022"].reset_index(drop=True)
+    alone = rank_history(register.persons, register.municipalities, years=[2022], draws=100, seed=4)
     pd.testing.assert_frame_equal(before, alone, check_dtype=False)
     assert "history" in bm.timings
 
 
 def test_single_year_benchmark_has_one_year_of_history(small_benchmark):
     h = small_benchmark.history
-    assert h["year"].unique().tolist() == [small_benchmark.parameters["year"]]
+    assert h["period"].unique().tolist() == [small_benchmark.period]
     tidy = small_benchmark.tidy().set_index("code")
     np.testing.assert_array_equal(h.set_index("code").loc[tidy.index, "rank"], tidy["rank"])
 
 
 def test_view_with_several_years_is_a_figure(multi_year_benchmark):
     bm = multi_year_benchmark
-    view = views.rank_history_view(bm, "Nyborg")
+    view = views.rank_history_view(make_report(bm, "case", municipality="Nyborg"))
     assert isinstance(view, ReportFigure)
     html = view.to_html()
     assert "Nyborgs placering 2022–2023" in html
     assert "Syntetiske data" in html
-    case = bm.history[bm.history["code"] == CASE].sort_values("year")
+    case = bm.history[bm.history["code"] == CASE].sort_values("period")
     for _, r in case.iterrows():
-        assert f"{int(r['rank'])}. plads i {int(r['year'])}" in html
-    assert "År: 2022–2023." in html
+        assert f"{int(r['rank'])}. plads i {r['period']}" in html
+    assert "Periode: 2022–2023." in html
 
 
 def test_view_with_one_year_says_so(small_benchmark):
-    view = views.rank_history_view(small_benchmark, CASE)
+    view = views.rank_history_view(make_report(small_benchmark, "case", municipality=CASE))
     assert isinstance(view, narrative.Prose)
-    assert f"kun ét år ({small_benchmark.parameters['year']})" in view.markdown
+    assert f"kun én periode ({small_benchmark.period})" in view.markdown
 
 
 # ----------------------------------------------------------------------------- prose and figure
@@ -143,7 +146,7 @@ def _frame(ranks: list[tuple[int, int, int, int]]) -> pd.DataFrame:
     """History rows for Nyborg: (year, rank, lower, upper)."""
     return pd.DataFrame(
         [
-            {"year": y, "code": CASE, "name": "Nyborg", "rank": r, "rank_lower": lo, "rank_upper": hi}
+            {"period": str(y), "code": CASE, "name": "Nyborg", "rank": r, "rank_lower": lo, "rank_upper": hi}
             for y, r, lo, hi in ranks
         ]
     )
@@ -174,7 +177,7 @@ def test_figure_draws_the_case_ranks(history):
     ax = fig.axes[0]
     lo, hi = ax.get_ylim()
     assert lo > hi  # rank 1 at the top
-    case = history[history["code"] == CASE].sort_values("year")
+    case = history[history["code"] == CASE].sort_values("period")
     lines = [ln for ln in ax.get_lines() if ln.get_marker() == "o"]
     assert len(lines) == 1
     np.testing.assert_array_equal(lines[0].get_ydata(), case["rank"].to_numpy())

@@ -12,6 +12,13 @@ from analysis.core.benefits import GROUPS
 from analysis.yardsticks.measures import kl_measures
 
 
+def main(argv: list[str]) -> int:
+    """``kommunebench measures ARGS`` through the one command-line wrapper."""
+    from analysis.cli import main as cli_main
+
+    return cli_main(["measures", *argv])
+
+
 def _register() -> pd.DataFrame:
     # code 101: three persons; 147: two persons, nobody exits; 151: one person without a spell
     rows = [
@@ -125,8 +132,8 @@ def test_years_and_errors():
 
 def test_measures_command(tmp_path, capsys):
     from analysis.core.io import read_parquet_metadata
-    from analysis.data.synth import load_register, write_register
-    from analysis.yardsticks.measures import main
+    from analysis.data.register import load_register
+    from analysis.data.synth import write_register
 
     folder = write_register(tmp_path / "register", n_persons=4_000, seed=3)
     out = tmp_path / "measures.parquet"
@@ -134,7 +141,7 @@ def test_measures_command(tmp_path, capsys):
     table = pd.read_parquet(out)
     assert len(table) == 98
     assert read_parquet_metadata(out)["synthetic"] is True
-    assert "SYNTETISKE" in capsys.readouterr().out
+    assert "SYNTHETIC" in capsys.readouterr().out
     persons = load_register(folder).persons
     # nothing dropped: counts and full-time persons add up to the raw register
     assert table["persons"].sum() == len(persons)

@@ -159,16 +159,32 @@ def test_fit_aggregate_matches_weighted_dummy_regression():
             )
     agg = pd.DataFrame(rows)
     res = fit_aggregate(agg, benefits="bm2018", cov_type="clustered", debiased=True)
+    assert res.period == "2018"  # the latest period, fitted on all periods up to it
     share = agg[["ft_dagpenge", "ft_kontanthjaelp", "ft_sygedagpenge"]].sum(axis=1) / agg["population"]
     x = pd.DataFrame({"const": 1.0, "x_unemp": agg.x_unemp, "x_urban": agg.x_urban})
     x = pd.concat([x, pd.get_dummies(agg.year, prefix="y", drop_first=True, dtype=float)], axis=1)
     ref = IV2SLS(share, x, None, None, weights=agg.population).fit(cov_type="unadjusted")
     # slopes: exact (weighted least squares with time dummies ≡ PanelOLS with time effects)
     assert_rel(res.params[["x_unemp", "x_urban"]], ref.params[["x_unemp", "x_urban"]])
+    # period effects: national expected equals actual within the period
     assert np.isclose(res.expected.sum(), res.actual.sum(), rtol=1e-9)
+    last = (agg.year == 2018).to_numpy()
     fitted = (x.to_numpy() @ ref.params.to_numpy()) * agg.population
-    exp_ref = fitted.groupby(agg.code).sum()
+    exp_ref = pd.Series(fitted.to_numpy()[last], index=agg.code[last].to_numpy())
     assert_rel(res.expected, exp_ref.reindex(res.expected.index))
+    # an earlier period uses only the data up to it
+    early = fit_aggregate(agg, benefits="bm2018", period="2017")
+    sub = agg[agg.year <= 2017]
+    xs = pd.concat(
+        [
+            pd.DataFrame({"const": 1.0, "x_unemp": sub.x_unemp, "x_urban": sub.x_urban}),
+            pd.get_dummies(sub.year, prefix="y", drop_first=True, dtype=float),
+        ],
+        axis=1,
+    )
+    shs = sub[["ft_dagpenge", "ft_kontanthjaelp", "ft_sygedagpenge"]].sum(axis=1) / sub["population"]
+    ref_early = IV2SLS(shs, xs, None, None, weights=sub.population).fit(cov_type="unadjusted")
+    assert_rel(early.params[["x_unemp", "x_urban"]], ref_early.params[["x_unemp", "x_urban"]])
     # and the clustered SEs are PanelOLS's own (cluster by entity)
     panel = agg.set_index(["code", "year"])
     pres = PanelOLS(

@@ -136,7 +136,7 @@ def test_national_findings_counts_funnel_outliers(tidy, n_out, phrase):
 
 
 def test_national_findings_name_the_benefit_set(tidy):
-    from analysis.core.benefits import label
+    from analysis.report.labels import benefit_label as label
 
     assert f"«{label('bm2018')}»" in national_findings(tidy)[0]
 

@@ -16,6 +16,13 @@ from analysis.yardsticks.peers import (
 )
 
 
+def main(argv: list[str]) -> int:
+    """``kommunebench peers ARGS`` through the one command-line wrapper."""
+    from analysis.cli import main as cli_main
+
+    return cli_main(["peers", *argv])
+
+
 def _features(n: int = 20, seed: int = 0) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     return pd.DataFrame(
@@ -135,7 +142,6 @@ def test_dea_peers_are_frontier_units():
 def test_peers_command(tmp_path, capsys):
     from analysis.core.io import read_parquet_metadata
     from analysis.data.synth import write_register
-    from analysis.yardsticks.peers import main
 
     folder = write_register(tmp_path / "register", n_persons=4_000, seed=4)
     out = tmp_path / "peers.parquet"
@@ -144,7 +150,7 @@ def test_peers_command(tmp_path, capsys):
     assert len(table) == 98 * 5
     assert (table["code"] != table["peer"]).all()
     assert read_parquet_metadata(out)["synthetic"] is True
-    assert "SYNTETISKE" in capsys.readouterr().out
+    assert "SYNTHETIC" in capsys.readouterr().out
     out2 = tmp_path / "peers2.parquet"
     assert main(["--data", str(folder), "--method", "expected", "--out", str(out2)]) == 0
     assert len(pd.read_parquet(out2)) == 98 * 7

@@ -1,10 +1,10 @@
-"""The main job's default register is rebuilt only when its settings change (analysis.run.pipeline)."""
+"""The default synthetic register is rebuilt only when its settings change (analysis.data.sources)."""
 
 from __future__ import annotations
 
 import json
 
-from analysis.run.pipeline import DEFAULT_YEARS, ensure_default_register
+from analysis.data.sources import DEFAULT_YEARS, ensure_default_register
 
 
 def test_default_register_is_built_once_and_reused(tmp_path):

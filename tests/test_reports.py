@@ -15,6 +15,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from analysis.core.municipalities import lookup
+from analysis.core.params import ParameterError, parse_report
 from analysis.data.synth import write_register
 from analysis.report.fmt import num, persons, rank_interval
 from analysis.run import batch
@@ -34,9 +36,13 @@ def register_dir(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def run(register_dir, tmp_path_factory) -> tuple[Path, dict]:
     out = tmp_path_factory.mktemp("reports") / "run"
-    shared = {"data": str(register_dir), "bootstrap": 200, "seed": 0, "publisher": "Testforlaget"}
-    run_dir, timings = batch.run(shared, municipalities=["Nyborg"], run_dir=out, jobs=2, progress=False)
+    base = parse_report({"data": str(register_dir), "draws": 200, "seed": 0, "publisher": "Testforlaget"})
+    run_dir, timings = batch.run(base, municipalities=[lookup("Nyborg")], run_dir=out, jobs=2, progress=False)
     return run_dir, timings
+
+
+def _load(run_dir: Path):
+    return load(run_dir / batch.CACHE_DIR)
 
 
 def _folders(run_dir: Path) -> dict[str, Path]:
@@ -84,13 +90,13 @@ def test_html_has_no_input_cells(run):
         assert "input_area" not in raw
         text = _text(folder / "report.html")
         assert "views." not in text
-        assert "start_report" not in text
+        assert "open_report" not in text
         assert "import " not in text
 
 
 def test_case_headline_numbers_equal_the_tidy_results(run):
     run_dir, _ = run
-    bm = load(run_dir)
+    bm = _load(run_dir)
     row = bm.tidy().set_index("code").loc[CASE]
     text = _text(_folders(run_dir)["case"] / "report.html")
     assert f"Nyborg havde {persons(row['actual'])} fuldtidspersoner" in text
@@ -103,14 +109,14 @@ def test_case_headline_numbers_equal_the_tidy_results(run):
 
 def test_case_report_shows_the_placement_over_the_years(run, pdf_pages):
     run_dir, _ = run
-    bm = load(run_dir)
-    case = bm.history[bm.history["code"] == CASE].sort_values("year")
-    assert case["year"].tolist() == [2023, 2024]
+    bm = _load(run_dir)
+    case = bm.history[bm.history["code"] == CASE].sort_values("period")
+    assert case["period"].tolist() == ["2023", "2024"]
     folder = _folders(run_dir)["case"]
     text = _text(folder / "report.html")
     assert "Nyborgs placering 2023–2024" in text
     for _, r in case.iterrows():
-        assert f"{int(r['rank'])}. plads i {int(r['year'])}" in text
+        assert f"{int(r['rank'])}. plads i {r['period']}" in text
     pdf = " ".join(pdf_pages["case"])
     assert "placering 2023–2024" in re.sub(r"\s+", " ", pdf)
 
@@ -138,7 +144,7 @@ def test_chapters_are_numbered_as_in_the_report_style(run, pdf_pages):
 
 def test_national_headline_numbers_equal_the_tidy_results(run):
     run_dir, _ = run
-    bm = load(run_dir)
+    bm = _load(run_dir)
     tidy = bm.tidy()
     text = _text(_folders(run_dir)["01"] / "report.html")
     assert f"i alt {persons(tidy['actual'].sum())} fuldtidspersoner" in text
@@ -180,7 +186,7 @@ def test_synthetic_marked_on_cover_and_every_source_line(run):
 def test_manifest_records_the_run(run, register_dir):
     manifest = json.loads((_folders(run[0])["case"] / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["parameters"]["municipality"] == str(CASE)
-    assert manifest["parameters"]["bootstrap"] == 200
+    assert manifest["parameters"]["draws"] == 200
     assert manifest["seed"] == 0
     assert manifest["synthetic"] is True
     hashed = {Path(k).name for k in manifest["inputs"]}
@@ -193,50 +199,31 @@ def test_manifest_records_the_run(run, register_dir):
 
 def test_resume_skips_finished_reports_and_runs_never_mix(run, register_dir):
     run_dir, _ = run
-    shared = json.loads((run_dir / "run.json").read_text(encoding="utf-8"))["parameters"]
+    record = json.loads((run_dir / "run.json").read_text(encoding="utf-8"))
+    assert record["reports"]["kommuner/450-nyborg"]["municipality"] == "450"
+    base = parse_report({**record["parameters"], "publisher": "Testforlaget"})
+    nyborg = [lookup("Nyborg")]
     pdf = _folders(run_dir)["case"] / "report.pdf"
     before = pdf.stat().st_mtime_ns
-    _, timings = batch.run(
-        shared, municipalities=["Nyborg"], run_dir=run_dir, resume=True, jobs=1, progress=False
-    )
+    _, timings = batch.run(base, municipalities=nyborg, run_dir=run_dir, resume=True, jobs=1, progress=False)
     assert timings["n_rendered"] == 0
     assert timings["n_skipped"] == 3
     assert pdf.stat().st_mtime_ns == before
-    with pytest.raises(FileExistsError, match="--resume"):
-        batch.run(shared, municipalities=["Nyborg"], run_dir=run_dir, progress=False)
-    with pytest.raises(ValueError, match="other parameters"):
-        batch.run({**shared, "seed": 1}, municipalities=["Nyborg"], run_dir=run_dir, resume=True)
+    with pytest.raises(ParameterError, match="--resume"):
+        batch.run(base, municipalities=nyborg, run_dir=run_dir, progress=False)
+    with pytest.raises(ParameterError, match="made with seed=0, not 1"):
+        batch.run(base.model_copy(update={"seed": 1}), municipalities=nyborg, run_dir=run_dir, resume=True)
+    # a report already in the run, asked for with another parameter of its own
+    other = base.model_copy(update={"n_peers": 12})
+    with pytest.raises(ParameterError, match="report kommuner/450-nyborg .* made with n_peers=7, not 12"):
+        batch.run(other, municipalities=nyborg, run_dir=run_dir, resume=True)
 
 
-@pytest.mark.parametrize(
-    ("case_parameters", "municipality", "message"),
-    [
-        ({"n_peers": "seven"}, "Nyborg", "n_peers"),
-        ({"colour": "red"}, "Nyborg", "colour"),
-        ({}, "Nyborgg", "did you mean Nyborg"),
-        ({"n_peers": 200}, "Nyborg", "n_peers"),
-    ],
-)
-def test_bad_parameter_fails_before_anything_is_written(
-    register_dir, tmp_path, case_parameters, municipality, message
-):
-    run_dir = tmp_path / "run"
-    with pytest.raises((ValueError, TypeError, LookupError), match=message):
+def test_impossible_period_fails_before_anything_is_written(register_dir, tmp_path):
+    with pytest.raises(ParameterError, match="period: 1999 is not in the data"):
         batch.run(
-            {"data": str(register_dir), "bootstrap": 50},
-            municipalities=[municipality],
-            case_parameters=case_parameters,
-            run_dir=run_dir,
-            progress=False,
-        )
-    assert not run_dir.exists()
-
-
-def test_impossible_year_fails_before_anything_is_written(register_dir, tmp_path):
-    with pytest.raises(ValueError, match="year: 1999"):
-        batch.run(
-            {"data": str(register_dir), "year": 1999},
-            municipalities=["Nyborg"],
+            parse_report({"data": str(register_dir), "period": 1999}),
+            municipalities=[lookup("Nyborg")],
             run_dir=tmp_path / "run",
             progress=False,
         )
@@ -246,18 +233,9 @@ def test_impossible_year_fails_before_anything_is_written(register_dir, tmp_path
 def test_report_command_rejects_a_bad_parameter(register_dir, tmp_path, capsys):
     from analysis.cli import main
 
-    with pytest.raises((ValueError, TypeError), match="n_peers"):
-        main(
-            [
-                "report",
-                "--data",
-                str(register_dir),
-                "--municipality",
-                "Nyborg",
-                "--param",
-                "n_peers=-1",
-                "--out",
-                str(tmp_path),
-            ]
-        )
+    argv = ["report", "--data", str(register_dir), "--municipality", "Nyborg", "--out", str(tmp_path)]
+    assert main([*argv, "--param", "n_peers=-1"]) == 2
+    assert capsys.readouterr().err == (
+        "kommunebench report: error: n_peers: expected a whole number from 1 to 20, got -1\n"
+    )
     assert list(tmp_path.iterdir()) == []

@@ -110,9 +110,9 @@ def test_substitution_quadrants():
         index=pd.Index([1, 2, 3, 4, 5], name="code"),
     )
     assert substitution_flag(resid).tolist() == [
-        "bedre A, dårligere B",
-        "dårligere A, bedre B",
-        "bedre på begge",
-        "dårligere på begge",
-        "bedre på begge",
+        "a_better_b_worse",
+        "a_worse_b_better",
+        "both_better",
+        "both_worse",
+        "both_better",
     ]

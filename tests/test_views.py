@@ -13,11 +13,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.core.benefits import GROUPS, LABELS
-from analysis.core.municipalities import UnknownMunicipalityError, lookup
-from analysis.report import figures, narrative, views
+from analysis.core.benefits import GROUPS
+from analysis.core.municipalities import lookup
+from analysis.data.sources import Provenance
+from analysis.report import figures, labels, narrative, views
 from analysis.report.fmt import ReportFigure, ReportTable, typst_escape
+from analysis.report.labels import BENEFIT_LABELS as LABELS
 from analysis.report.theme import ACCENT
+from tests.conftest import make_report
 
 CASE = 450  # Nyborg
 SYNTHETIC = "Syntetiske data"
@@ -26,6 +29,22 @@ SYNTHETIC = "Syntetiske data"
 @pytest.fixture(scope="module")
 def bm(small_benchmark):
     return small_benchmark
+
+
+@pytest.fixture(scope="module")
+def nat(bm):
+    """The national report on the small benchmark."""
+    return make_report(bm, "national", publisher="Testforlaget")
+
+
+@pytest.fixture(scope="module")
+def case(bm):
+    """The Nyborg case report on the small benchmark."""
+    return make_report(bm, "case", municipality="Nyborg", n_peers=7)
+
+
+def case_of(bm, municipality, **values):
+    return make_report(bm, "case", municipality=municipality, **values)
 
 
 def da_float(text: str) -> float:
@@ -67,27 +86,30 @@ def assert_balanced_html(markup: str) -> None:
 
 # ----------------------------------------------------------------------------- every view renders
 NATIONAL = {
-    "national_summary": lambda bm: views.national_summary(bm),
-    "data_description": lambda bm: views.data_description(bm),
-    "ranking_figure": lambda bm: views.ranking_figure(bm, highlight=CASE),
-    "difference_figure": lambda bm: views.difference_figure(bm),
-    "funnel_figure": lambda bm: views.funnel_figure(bm, highlight=CASE),
-    "ranking_table": lambda bm: views.ranking_table(bm),
-    "coefficient_table": lambda bm: views.coefficient_table(bm),
-    "decomposition_table": lambda bm: views.decomposition_table(bm),
-    "tradeoff_summary": lambda bm: views.tradeoff_summary(bm),
-    "quadrant_figure": lambda bm: views.quadrant_figure(bm, highlight=(101, CASE)),
-    "correlation_table": lambda bm: views.correlation_table(bm),
-    "slope_figure": lambda bm: views.slope_figure(bm, highlight=(CASE,)),
-    "movers_table": lambda bm: views.movers_table(bm),
-    "case_summary": lambda bm: views.case_summary(bm, "Nyborg"),
-    "comparison_figure": lambda bm: views.comparison_figure(bm, CASE),
-    "groups_table": lambda bm: views.groups_table(bm, CASE),
-    "case_decomposition_figure": lambda bm: views.case_decomposition_figure(bm, CASE),
-    "yardsticks_table": lambda bm: views.yardsticks_table(bm, CASE),
-    "map_figure": lambda bm: views.map_figure(bm, CASE),
-    "rank_history_view": lambda bm: views.rank_history_view(bm, CASE),  # one year: prose (see test_history)
-    "manifest_view": lambda bm: views.manifest_view(bm, publisher="Testforlaget"),
+    "national_summary": lambda nat, case: views.national_summary(nat),
+    "data_description": lambda nat, case: views.data_description(nat),
+    "method_text": lambda nat, case: views.method_text(nat),
+    "ranking_figure": lambda nat, case: views.ranking_figure(case),
+    "difference_figure": lambda nat, case: views.difference_figure(nat),
+    "funnel_figure": lambda nat, case: views.funnel_figure(nat),
+    "ranking_table": lambda nat, case: views.ranking_table(nat),
+    "coefficient_table": lambda nat, case: views.coefficient_table(nat),
+    "decomposition_table": lambda nat, case: views.decomposition_table(nat),
+    "tradeoff_summary": lambda nat, case: views.tradeoff_summary(nat),
+    "quadrant_figure": lambda nat, case: views.quadrant_figure(case),
+    "correlation_table": lambda nat, case: views.correlation_table(nat),
+    "slope_figure": lambda nat, case: views.slope_figure(case),
+    "movers_table": lambda nat, case: views.movers_table(nat),
+    "case_summary": lambda nat, case: views.case_summary(case),
+    "comparison_figure": lambda nat, case: views.comparison_figure(case),
+    "groups_table": lambda nat, case: views.groups_table(case),
+    "case_decomposition_figure": lambda nat, case: views.case_decomposition_figure(case),
+    "yardsticks_table": lambda nat, case: views.yardsticks_table(case),
+    "map_figure": lambda nat, case: views.map_figure(case),
+    "rank_history_view": lambda nat, case: views.rank_history_view(
+        case
+    ),  # one year: prose (see test_history)
+    "manifest_view": lambda nat, case: views.manifest_view(nat),
 }
 PROSE = {
     "national_summary",
@@ -95,14 +117,15 @@ PROSE = {
     "tradeoff_summary",
     "case_summary",
     "rank_history_view",
+    "method_text",
 }  # no "Kilde:" line
-NOT_DISPLAYS = {"side_name", "case_rank_sentence", "comparison_codes", "case_code", "case_codes"}
+NOT_DISPLAYS = {"case_rank_sentence", "comparison_codes", "missing_note"}
 
 
 @pytest.fixture(scope="module")
-def shown(bm):
+def shown(nat, case):
     """Every display view, called once (the figures take a moment to draw)."""
-    return {name: make(bm) for name, make in NATIONAL.items()}
+    return {name: make(nat, case) for name, make in NATIONAL.items()}
 
 
 def test_every_public_view_is_covered():
@@ -159,38 +182,41 @@ def test_source_line_says_synthetic(shown, name):
 def test_manifest_says_synthetic(shown, bm):
     rows = dict(shown["manifest_view"].rows)
     assert rows["Syntetiske data"] == "ja"
-    assert rows["Seed"] == str(bm.parameters["seed"])
-    assert rows["Parameter: bootstrap"] == str(bm.parameters["bootstrap"])
+    assert rows["Seed"] == str(bm.params.seed)
     assert rows["Parameter: publisher"] == "Testforlaget"
 
 
-def test_real_data_are_not_labelled_synthetic(bm):
-    real = dataclasses.replace(bm, synthetic=False)
+def test_real_data_name_their_source(bm):
+    real_prov = Provenance(
+        kind="public", synthetic=False, tables=(("Jobindsats.dk (STAR)", "måling Y30R21"),)
+    )
+    real = dataclasses.replace(bm, provenance=real_prov)
+    nat_r, case_r = make_report(real, "national"), make_report(real, "case", municipality=CASE)
     for obj in (
-        views.ranking_table(real),
-        views.movers_table(real),
-        views.groups_table(real, CASE),
-        views.funnel_figure(real),
+        views.ranking_table(nat_r),
+        views.movers_table(nat_r),
+        views.groups_table(case_r),
+        views.funnel_figure(nat_r),
     ):
         assert "Syntetisk" not in obj.source
-        assert "Danmarks Statistik" in obj.source
-    assert "syntetiske" not in views.data_description(real).markdown
-    assert dict(views.manifest_view(real).rows)["Syntetiske data"] == "nej"
+        assert obj.source.startswith("Jobindsats.dk (STAR), måling Y30R21")
+    assert "syntetiske" not in views.data_description(nat_r).markdown
+    assert dict(views.manifest_view(nat_r).rows)["Syntetiske data"] == "nej"
 
 
-def test_data_description(bm):
+def test_data_description(bm, nat):
     t = bm.tidy()
-    text = views.data_description(bm).markdown
+    text = views.data_description(nat).markdown
     assert "**syntetiske data**" in text
     n_persons = int(round(t["population"].sum()))
     assert f"{n_persons:,}".replace(",", ".") + " personer" in text
-    assert f"i {len(t)} kommuner i {bm.parameters['year']}" in text
+    assert f"i {len(t)} kommuner i {bm.period}" in text
 
 
 # ----------------------------------------------------------------------------- numbers = tidy results
 def test_ranking_table_shows_the_tidy_ranks_and_differences(bm):
     n = 10
-    table = views.ranking_table(bm, n=n)
+    table = views.ranking_table(make_report(bm), n=n)
     t = bm.tidy().sort_values("rank")
     want = pd.concat([t.head(n), t.tail(n)])
     assert len(table.rows) == 2 * n
@@ -214,18 +240,18 @@ def test_ranking_table_shows_the_tidy_ranks_and_differences(bm):
 @pytest.mark.parametrize("n", [0, -1, 50, 2.0, True])
 def test_ranking_table_rejects_n_that_would_repeat_or_drop_rows(bm, n):
     with pytest.raises(ValueError, match="n: expected an integer from 1 to 49"):
-        views.ranking_table(bm, n=n)
+        views.ranking_table(make_report(bm), n=n)
 
 
 def test_ranking_table_half_lists_everyone_once(bm):
-    names = [r[0] for r in views.ranking_table(bm, n=49).rows]
+    names = [r[0] for r in views.ranking_table(make_report(bm), n=49).rows]
     assert len(names) == len(set(names)) == 98
 
 
 def test_coefficient_table_matches_the_model(bm):
     ct = bm.main.coef_table()
-    table = views.coefficient_table(bm)
-    assert [r[0] for r in table.rows] == list(ct["term"])
+    table = views.coefficient_table(make_report(bm))
+    assert [r[0] for r in table.rows] == [labels.term_label(term) for term in ct.index]
     for row, (_, c) in zip(table.rows, ct.iterrows(), strict=True):
         assert close(row[1], c["estimate"], 4)
         assert close(row[2], c["std_error"], 4)
@@ -236,8 +262,8 @@ def test_coefficient_table_matches_the_model(bm):
 def test_decomposition_table_ranges(bm):
     d = bm.main.decomposition()
     blocks = [c for c in d.columns if c != "total"]
-    table = views.decomposition_table(bm)
-    assert [r[0] for r in table.rows] == [views.BLOCK_LABELS.get(b, b) for b in blocks]
+    table = views.decomposition_table(make_report(bm))
+    assert [r[0] for r in table.rows] == [labels.block_label(b) for b in blocks]
     for row, b in zip(table.rows, blocks, strict=True):
         lo, med, hi = d[b].min(), d[b].median(), d[b].max()
         assert [close(row[1], lo, 2), close(row[2], med, 2), close(row[3], hi, 2)] == [True] * 3
@@ -246,7 +272,7 @@ def test_decomposition_table_ranges(bm):
 
 def test_correlation_table_matches_the_tradeoff(bm):
     c = bm.tradeoff.correlations
-    table = views.correlation_table(bm)
+    table = views.correlation_table(make_report(bm))
     assert len(table.rows) == len(c)
     for row, (_, r) in zip(table.rows, c.iterrows(), strict=True):
         assert row[:2] == (LABELS[r["a"]], LABELS[r["b"]])
@@ -257,7 +283,7 @@ def test_correlation_table_matches_the_tradeoff(bm):
 
 def test_movers_table_matches_the_rank_shifts(bm):
     ta = bm.tradeoff
-    table = views.movers_table(bm, n=10)
+    table = views.movers_table(make_report(bm), n=10)
     tt = ta.table.set_index("code")
     shifts = (tt[f"rank_{ta.set_to}"] - tt[f"rank_{ta.set_from}"]).abs()
     assert len(table.rows) == 10
@@ -277,7 +303,7 @@ def test_movers_table_matches_the_rank_shifts(bm):
 
 def test_tradeoff_summary_counts(bm):
     ta = bm.tradeoff
-    text = views.tradeoff_summary(bm).markdown
+    text = views.tradeoff_summary(make_report(bm)).markdown
     moved = int(((ta.table[f"rank_{ta.set_to}"] - ta.table[f"rank_{ta.set_from}"]).abs() > 10).sum())
     assert f"flytter {moved} af {len(ta.table)} kommuner mere end 10 pladser" in text
     corr = f"{abs(ta.test.estimate):.2f}".replace(".", ",")
@@ -287,7 +313,7 @@ def test_tradeoff_summary_counts(bm):
 
 def test_case_summary_numbers_equal_the_tidy_row(bm):
     r = bm.tidy().set_index("code").loc[CASE]
-    text = views.case_summary(bm, "Nyborg").markdown
+    text = views.case_summary(case_of(bm, "Nyborg")).markdown
     assert text.startswith("- Nyborg havde ")
     assert f"havde {round(r['actual'])} fuldtidspersoner" in text
     diff = f"{abs(r['difference_pp']):.1f}".replace(".", ",")
@@ -308,11 +334,11 @@ def test_case_summary_numbers_equal_the_tidy_row(bm):
 def test_case_rank_sentence(bm):
     r = bm.tidy().set_index("code").loc[CASE]
     lo, hi = int(r["rank_lower"]), int(r["rank_upper"])
-    assert views.case_rank_sentence(bm, "nyborg") == f"{int(r['rank'])}. plads ({lo}–{hi})"
+    assert views.case_rank_sentence(case_of(bm, "nyborg")) == f"{int(r['rank'])}. plads ({lo}–{hi})"
 
 
 def test_groups_table_matches_each_group_fit(bm):
-    table = views.groups_table(bm, CASE)
+    table = views.groups_table(case_of(bm, CASE))
     assert [r[0] for r in table.rows] == [LABELS[g] for g in GROUPS]
     for row, g in zip(table.rows, GROUPS, strict=True):
         r = bm.fits[g].tidy().set_index("code").loc[CASE]
@@ -330,8 +356,8 @@ def test_groups_table_matches_each_group_fit(bm):
 
 
 def test_yardsticks_table_case_first_then_peers(bm):
-    table = views.yardsticks_table(bm, CASE, k=5)
-    wanted = views.comparison_codes(bm, CASE, k=5)
+    table = views.yardsticks_table(case_of(bm, CASE, n_peers=5))
+    wanted = views.comparison_codes(case_of(bm, CASE), k=5)
     assert [lookup(r[0]).code for r in table.rows] == wanted
     t = bm.tidy().set_index("code")
     tr = bm.tradeoff.table.set_index("code")
@@ -351,28 +377,28 @@ def test_yardsticks_table_case_first_then_peers(bm):
 
 
 def test_yardsticks_table_dash_for_a_municipality_outside_the_frontier(bm):
-    table = views.yardsticks_table(bm, 492)  # Ærø: left out of the DEA, as by Rigsrevisionen
+    table = views.yardsticks_table(case_of(bm, 492))  # Ærø: left out of the DEA, as by Rigsrevisionen
     assert table.rows[0][0] == "Ærø"
     assert table.rows[0][4] == "–"
 
 
 def test_funnel_note_gives_the_overdispersion(bm):
     tau2 = float(bm.tidy()["funnel_tau2"].iloc[0])
-    assert f"τ² = {tau2:.3f}".replace(".", ",") in views.funnel_figure(bm).note
+    assert f"τ² = {tau2:.3f}".replace(".", ",") in views.funnel_figure(make_report(bm)).note
 
 
 def test_case_decomposition_caption_direction(bm):
     d = bm.main.decomposition()
     blocks = [c for c in d.columns if c != "total"]
     for code in (CASE, int(d[blocks].sum(axis=1).idxmin()), int(d[blocks].sum(axis=1).idxmax())):
-        fig = views.case_decomposition_figure(bm, code)
+        fig = views.case_decomposition_figure(case_of(bm, code))
         word = "flere" if d.loc[code, blocks].sum() > 0 else "færre"
         assert fig.caption.startswith(f"Hvorfor {lookup(code).name} forventes at have {word} ")
 
 
 def test_highlight_draws_the_accent_colour(bm):
-    assert ACCENT.lower() in views.ranking_figure(bm, highlight=CASE).svg.lower()
-    assert ACCENT.lower() not in views.ranking_figure(bm).svg.lower()
+    assert ACCENT.lower() in views.ranking_figure(case_of(bm, CASE)).svg.lower()
+    assert ACCENT.lower() not in views.ranking_figure(make_report(bm)).svg.lower()
 
 
 def test_comparison_figure_draws_the_tidy_shares(bm, monkeypatch):
@@ -384,15 +410,15 @@ def test_comparison_figure_draws_the_tidy_shares(bm, monkeypatch):
         return original(frame, **kw)
 
     monkeypatch.setattr(figures, "actual_vs_expected", spy)
-    fig = views.comparison_figure(bm, "Nyborg", k=4)
+    fig = views.comparison_figure(case_of(bm, "Nyborg", n_peers=4))
     frame = seen["frame"]
-    assert list(frame["code"]) == views.comparison_codes(bm, CASE, k=4)
+    assert list(frame["code"]) == views.comparison_codes(case_of(bm, CASE), k=4)
     assert seen["kw"]["highlight"] == CASE
     t = bm.tidy().set_index("code").loc[frame["code"]]
     np.testing.assert_allclose(frame["actual_share"], 100 * t["actual"] / t["population"], rtol=1e-12)
     np.testing.assert_allclose(frame["expected_share"], 100 * t["expected"] / t["population"], rtol=1e-12)
     assert "de 4 kommuner" in fig.note
-    assert f"Nyborg og sammenligningskommuner, {bm.parameters['year']}" in fig.caption
+    assert f"Nyborg og sammenligningskommuner, {bm.period}" in fig.caption
 
 
 def test_map_figure_draws_the_differences(bm, monkeypatch):
@@ -406,7 +432,7 @@ def test_map_figure_draws_the_differences(bm, monkeypatch):
         return original(values, **kw)
 
     monkeypatch.setattr(maps, "danmarkskort", spy)
-    views.map_figure(bm, "Nyborg")
+    views.map_figure(case_of(bm, "Nyborg"))
     t = bm.tidy().set_index("code")["difference_pp"]
     pd.testing.assert_series_equal(seen["values"].sort_index(), t.sort_index(), check_names=False)
     assert seen["kw"]["highlight"] == CASE
@@ -421,19 +447,19 @@ def _nearest_by_hand(features: pd.DataFrame, code: int, k: int) -> set[int]:
 
 @pytest.mark.parametrize("k", [1, 3, 7, 20])
 def test_comparison_codes_are_the_case_and_its_k_nearest(bm, k):
-    got = views.comparison_codes(bm, CASE, k=k)
+    got = views.comparison_codes(case_of(bm, CASE), k=k)
     assert got[0] == CASE
     peers = got[1:]
     assert len(peers) == k
     assert CASE not in peers
     assert len(set(peers)) == k
     assert set(peers) == _nearest_by_hand(bm.features, CASE, k)
-    assert views.comparison_codes(bm, "Nyborg", k=k) == got
+    assert views.comparison_codes(case_of(bm, "Nyborg", n_peers=k)) == got
 
 
 def test_comparison_codes_never_include_the_case_among_peers(bm):
     for code in (101, 147, 492, 741, 860):
-        got = views.comparison_codes(bm, code, k=7)
+        got = views.comparison_codes(case_of(bm, code))
         assert got[0] == code
         assert code not in got[1:]
         assert len(got) == 8
@@ -441,27 +467,17 @@ def test_comparison_codes_never_include_the_case_among_peers(bm):
 
 # ----------------------------------------------------------------------------- manifest
 def test_manifest_shows_the_recorded_input_hashes(bm):
-    rows = dict(views.manifest_view(bm).rows)
-    for path, sha in bm.inputs.items():
+    rows = dict(views.manifest_view(make_report(bm)).rows)
+    for path, sha in bm.provenance.inputs.items():
         name = path.rsplit("/", 1)[-1]
         assert rows[f"Input: {name}"] == f"sha256 {sha[:16]}…"
 
 
 def test_manifest_does_not_need_the_register_files(bm, tmp_path):
     gone = str(tmp_path / "moved" / "persons.parquet")
-    moved = dataclasses.replace(bm, inputs={gone: "ab" * 32})
-    rows = dict(views.manifest_view(moved).rows)
+    moved = dataclasses.replace(bm, provenance=dataclasses.replace(bm.provenance, inputs={gone: "ab" * 32}))
+    rows = dict(views.manifest_view(make_report(moved)).rows)
     assert rows["Input: persons.parquet"] == "sha256 " + "ab" * 8 + "…"
-
-
-# ----------------------------------------------------------------------------- codes
-def test_case_code_and_codes():
-    assert views.case_code("nyborg") == CASE
-    assert views.case_code("450") == CASE
-    assert views.case_codes("København, Nyborg,") == (101, CASE)
-    assert views.case_codes("") == ()
-    with pytest.raises(UnknownMunicipalityError, match="Atlantis"):
-        views.case_codes("Nyborg,Atlantis")
 
 
 def test_tradeoff_views_follow_the_chosen_sides(small_benchmark):
@@ -474,14 +490,14 @@ def test_tradeoff_views_follow_the_chosen_sides(small_benchmark):
         replicates=200,
     )
     bm = dataclasses.replace(small_benchmark, tradeoff=trade)
-    fig = views.quadrant_figure(bm)
+    fig = views.quadrant_figure(make_report(bm, "tradeoff"))
     assert (
         fig.caption
         == "Resultat på kontanthjælp mv. og på førtidspension og ressourceforløb, faktisk minus forventet"
     )
-    text = views.tradeoff_summary(bm).markdown
+    text = views.tradeoff_summary(make_report(bm, "tradeoff")).markdown
     assert "mellem resultatet på kontanthjælp mv. og på førtidspension og ressourceforløb" in text
     assert (
-        views.side_name(("fleksjob", "dagpenge", "ledighedsydelse"))
+        labels.side_name(("fleksjob", "dagpenge", "ledighedsydelse"))
         == "fleksjob, a-dagpenge mv. og ledighedsydelse"
     )

@@ -1,55 +1,104 @@
-"""The ``kommunebench`` command line.
+"""The ``kommunebench`` command line: every command in one place, with one error convention.
 
-Each sub-command lives with the code it runs: ``kommunebench CMD ARGS`` imports the module
-named below and calls its ``main(argv)``. Imports are deferred so that ``kommunebench
-municipalities`` does not pay for loading the estimation stack.
+Commands are defined in :mod:`analysis.cli.commands` (options, help and a handler each);
+computation modules have no argparse and write no files. :func:`main` is the one wrapper:
+
+* a user error — a bad parameter, a bad input file, an unwritable output — prints
+  ``kommunebench CMD: error: <message>`` on one line on stderr and exits 2, with no traceback
+  (set ``KOMMUNEBENCH_DEBUG=1`` to see one);
+* Ctrl-C prints ``kommunebench CMD: interrupted`` and exits 130;
+* a closed output pipe (``kommunebench municipalities | head``) ends quietly;
+* no command prints the usage on stderr and exits 2.
 """
 
 from __future__ import annotations
 
-import importlib
+import argparse
+import os
+import re
 import sys
+from collections.abc import Sequence
 
-COMMANDS: dict[str, tuple[str, str]] = {
-    "synth": ("analysis.data.synth", "write a synthetic register (Syntetisk Danmark) with planted truth"),
-    "municipalities": ("analysis.core.municipalities", "print the 98 municipalities as CSV"),
-    "aggregate": ("analysis.data.aggregate", "municipality × year table from a register"),
-    "statbank": ("analysis.data.statbank", "fetch and parse Statistics Denmark (StatBank) tables"),
-    "fit": ("analysis.cli.fit", "estimate the expected-caseload model and rank"),
-    "tradeoff": ("analysis.model.tradeoff", "kontanthjælp–førtidspension trade-off and rank shifts"),
-    "efficiency": ("analysis.yardsticks.frontier", "DEA efficiency frontier on job-centre expenditure"),
-    "categories": ("analysis.yardsticks.categories", "STAR jobcenterindblik categories and KL's alternative"),
-    "measures": ("analysis.yardsticks.measures", "KL's result measures (2010)"),
-    "peers": ("analysis.yardsticks.peers", "comparison groups (sammenligningsgrupper)"),
-    "report": ("analysis.run.batch", "render one case-municipality report"),
-    "reports": ("analysis.run.batch", "render reports in batch (--all for all 98)"),
-}
+PROG = "kommunebench"
 
 
-def _usage() -> str:
-    width = max(map(len, COMMANDS))
-    lines = ["usage: kommunebench COMMAND [options]", "", "commands:"]
-    lines += [f"  {name:<{width}}  {desc}" for name, (_, desc) in COMMANDS.items()]
-    lines += ["", "`kommunebench COMMAND --help` describes each command's options."]
-    return "\n".join(lines)
+class ArgumentParser(argparse.ArgumentParser):
+    """An ``ArgumentParser`` whose errors are one line: ``kommunebench CMD: error: …`` (exit 2)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message}\n")
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else list(argv)
-    if not args or args[0] in {"-h", "--help"}:
-        print(_usage())
-        return 0
-    if args[0] == "--version":
+def user_errors() -> tuple[type[BaseException], ...]:
+    """Exception types that mean bad input (one line, exit 2) rather than a bug."""
+    from analysis.core.municipalities import UnknownMunicipalityError
+    from analysis.core.params import ParameterError
+    from analysis.core.validate import InputError
+
+    return (ParameterError, InputError, UnknownMunicipalityError, ValueError, OSError)
+
+
+def build_parser() -> ArgumentParser:
+    from analysis.cli.commands import COMMANDS
+
+    parser = ArgumentParser(
+        prog=PROG,
+        description="Open, re-runnable benchmarks of the employment efforts of Denmark's 98 municipalities.",
+        epilog="`kommunebench COMMAND --help` describes each command's options.",
+    )
+    parser.add_argument("--version", action="store_true", help="print the version and exit")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=ArgumentParser)
+    for cmd in COMMANDS:
+        p = sub.add_parser(cmd.name, help=cmd.help, description=cmd.description or cmd.help)
+        cmd.configure(p)
+        p.set_defaults(_command=cmd)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``kommunebench ARGS``; returns the exit status."""
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    if not args_list:
+        parser.print_usage(sys.stderr)
+        print(f"{PROG}: error: no command given; `{PROG} --help` lists the commands", file=sys.stderr)
+        return 2
+    if args_list == ["--version"]:
         from analysis import __version__
 
         print(__version__)
         return 0
-    cmd, rest = args[0], args[1:]
-    if cmd not in COMMANDS:
-        print(f"kommunebench: unknown command {cmd!r}\n\n{_usage()}", file=sys.stderr)
+    args = parser.parse_args(args_list)
+    cmd = getattr(args, "_command", None)
+    if cmd is None:
+        parser.print_usage(sys.stderr)
+        print(f"{PROG}: error: no command given; `{PROG} --help` lists the commands", file=sys.stderr)
         return 2
-    module = importlib.import_module(COMMANDS[cmd][0])
-    return int(module.main(rest, prog=f"kommunebench {cmd}", command=cmd) or 0)
+    prog = f"{PROG} {cmd.name}"
+    try:
+        return int(cmd.run(args) or 0)
+    except KeyboardInterrupt:
+        print(f"\n{prog}: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # the reader went away (`| head`): stop quietly, and keep Python from complaining at exit
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
+    except user_errors() as exc:
+        if os.environ.get("KOMMUNEBENCH_DEBUG"):
+            raise
+        print(f"{prog}: error: {one_line(exc)}", file=sys.stderr)
+        return 2
+
+
+def one_line(exc: BaseException) -> str:
+    """The exception's message on one line (a multi-line message is joined with '; ')."""
+    text = str(exc).strip() or type(exc).__name__
+    if isinstance(exc, OSError) and exc.filename and str(exc.filename) not in text:
+        text = f"{exc.filename}: {text}"
+    lines = [re.sub(r"^\s*-\s+", "", ln).strip() for ln in text.splitlines() if ln.strip()]
+    return "; ".join(lines)
 
 
 if __name__ == "__main__":  # pragma: no cover

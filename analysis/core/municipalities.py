@@ -132,16 +132,3 @@ def lookup(key: int | str) -> Municipality:
 
 def name_of(code: int) -> str:
     return str(registry().loc[int(code), "name"])
-
-
-def main(
-    argv: list[str] | None = None, *, prog: str = "kommunebench municipalities", command: str = ""
-) -> int:
-    """``kommunebench municipalities``: print code,name,region for the 98 as CSV."""
-    import argparse
-    import sys
-
-    parser = argparse.ArgumentParser(prog=prog, description="Print the 98 municipalities as CSV.")
-    parser.parse_args(argv)
-    registry()[["code", "name", "region"]].sort_values("code").to_csv(sys.stdout, index=False)
-    return 0

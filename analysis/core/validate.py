@@ -72,12 +72,6 @@ class InputError(ValueError):
     """An input table does not follow its data contract; the message lists every problem."""
 
 
-def check_choice(name: str, value: object, allowed: Sequence[object]) -> None:
-    """Raise ``ValueError`` naming the parameter and the allowed values."""
-    if value not in allowed:
-        raise ValueError(f"{name}: got {value!r}; expected one of {', '.join(map(repr, allowed))}")
-
-
 def keyed_by_code(df: pd.DataFrame, what: str, *, unit: str = "municipality") -> pd.DataFrame:
     """Return ``df`` indexed by ``code`` (taken from a ``code`` column or the index).
 

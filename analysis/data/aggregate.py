@@ -23,16 +23,12 @@ Examples
 
 from __future__ import annotations
 
-import argparse
 import re
-import sys
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from analysis.core.benefits import GROUPS
-from analysis.core.io import write_parquet_atomic
 from analysis.core.validate import (
     CATEGORIES,
     LOCAL_COLUMNS,
@@ -139,33 +135,3 @@ def aggregate_register(
     )
     validate_aggregates(out, source=f"{source}: aggregates")
     return out
-
-
-def main(
-    argv: list[str] | None = None, *, prog: str = "kommunebench aggregate", command: str = "aggregate"
-) -> int:
-    """``kommunebench aggregate --data DIR --out FILE.parquet``."""
-    parser = argparse.ArgumentParser(
-        prog=prog,
-        description="Aggregate a person register to municipality × year (population, full-time persons, x_ shares).",
-    )
-    parser.add_argument(
-        "--data", type=Path, required=True, help="register folder (persons.parquet, municipalities.parquet)"
-    )
-    parser.add_argument("--out", type=Path, required=True, help="output Parquet file")
-    args = parser.parse_args(argv)
-    from analysis.data.synth import load_register
-
-    try:
-        reg = load_register(args.data)
-        agg = aggregate_register(reg.persons, reg.municipalities, source=str(args.data))
-    except InputError as exc:
-        print(f"{prog}: error: {exc}", file=sys.stderr)
-        return 2
-    meta = {"synthetic": reg.synthetic, "source": str(args.data), "rows": len(agg)}
-    if reg.synthetic:
-        meta["generator_seed"] = reg.params.get("seed")
-    write_parquet_atomic(agg, args.out, metadata=meta)
-    label = " (SYNTHETIC DATA)" if reg.synthetic else ""
-    print(f"wrote {len(agg)} municipality-years to {args.out}{label}")
-    return 0

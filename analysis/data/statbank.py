@@ -71,7 +71,7 @@ from analysis.core import paths
 from analysis.core.benefits import GROUPS
 from analysis.core.io import atomic_path, write_json_atomic, write_parquet_atomic
 from analysis.core.municipalities import UnknownMunicipalityError, fold, lookup
-from analysis.core.validate import check_choice
+from analysis.core.params import check_choice
 
 API_BASE = "https://api.statbank.dk/v1"
 SOURCE = "Danmarks Statistik, Statistikbanken (api.statbank.dk), CC 4.0 BY"

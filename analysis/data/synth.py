@@ -21,11 +21,7 @@ Examples
 
 from __future__ import annotations
 
-import argparse
-import json
-import sys
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -33,16 +29,12 @@ import numpy as np
 import pandas as pd
 
 from analysis.core.benefits import GROUPS
-from analysis.core.io import read_parquet_metadata, write_json_atomic, write_parquet_atomic
+from analysis.core.io import write_json_atomic, write_parquet_atomic
 from analysis.core.municipalities import registry
 from analysis.core.validate import (
     CATEGORIES,
-    InputError,
-    validate_municipalities,
-    validate_persons,
-    validate_register,
-    validate_truth,
 )
+from analysis.data.register import SyntheticRegister
 
 GENERATOR = "syntetisk-danmark/1"
 #: Share of the total population aged 16–66, used to scale the registry's totals (≈ 3.7 million).
@@ -180,40 +172,6 @@ _P_CARRY = np.array([0.3, 0.6, 0.3, 0.95, 0.8, 0.5, 0.7])
 _P_EXIT = np.array([0.80, 0.45, 0.85, 0.01, 0.15, 0.50, 0.20])
 _P_EMPLOYED = np.array([0.70, 0.35, 0.75, 0.10, 0.30, 0.40, 0.20])
 _COST_PER_FT = 0.015  # DKK million of job-centre administration per full-time recipient
-
-
-@dataclass(frozen=True)
-class Register:
-    """A person register with its municipality table (real or synthetic).
-
-    Attributes
-    ----------
-    persons, municipalities : DataFrame
-        Tables following ``docs/architecture.md``; ``attrs["synthetic"]`` tells whether the
-        data are synthetic.
-    truth : DataFrame or None
-        Planted municipality effects (``code``, ``benefit``, ``effect``); None for real data.
-    params : dict
-        Generator parameters (empty for real data).
-    synthetic : bool
-        True for Syntetisk Danmark.
-    """
-
-    persons: pd.DataFrame
-    municipalities: pd.DataFrame
-    truth: pd.DataFrame | None
-    params: dict[str, Any] = field(default_factory=dict)
-    synthetic: bool = False
-
-    def __iter__(self):  # allows ``persons, municipalities, truth = reg``
-        return iter((self.persons, self.municipalities, self.truth))
-
-
-@dataclass(frozen=True)
-class SyntheticRegister(Register):
-    """A Syntetisk Danmark register: :class:`Register` with planted ``truth`` and ``params``."""
-
-    synthetic: bool = True
 
 
 def _allocate(weights: np.ndarray, n: int, floor: int) -> np.ndarray:
@@ -710,155 +668,4 @@ def write_register(
     return out
 
 
-def _read(path: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
-    try:
-        df = pd.read_parquet(path)
-        meta = read_parquet_metadata(path)
-    except Exception as exc:  # pyarrow raises several types for corrupt files
-        raise InputError(f"{path}: cannot read as Parquet ({type(exc).__name__}: {exc})") from exc
-    return df, meta
-
-
-def _restore_categories(persons: pd.DataFrame, source: str) -> pd.DataFrame:
-    """Give the covariate columns the contract's categorical dtype, failing on unknown values."""
-    out = persons
-    for col, levels in CATEGORIES.items():
-        if col not in persons.columns:
-            continue  # reported by validate_persons
-        s = persons[col]
-        if isinstance(s.dtype, pd.CategoricalDtype) and [str(c) for c in s.cat.categories] == list(levels):
-            continue
-        values = s.astype("object")
-        unknown = sorted({str(v) for v in pd.unique(values) if not pd.isna(v)} - set(levels))
-        if unknown:
-            rows = np.flatnonzero(~values.isin(levels).to_numpy() & values.notna().to_numpy())[:5].tolist()
-            raise InputError(
-                f"{source}: column {col!r}: unknown value(s) {unknown[:5]} (first rows {rows}); expected one of {list(levels)}"
-            )
-        if out is persons:
-            out = persons.copy()
-        out[col] = pd.Categorical(values, categories=pd.Index(levels, dtype="str"))
-    return out
-
-
-def load_register(data_dir: str | Path) -> Register:
-    """Read and validate a register folder (synthetic or real, same format).
-
-    Parameters
-    ----------
-    data_dir : path
-        Folder with ``persons.parquet`` and ``municipalities.parquet``; a synthetic register also
-        has ``truth.parquet`` and ``params.json``.
-
-    Returns
-    -------
-    Register
-        A :class:`SyntheticRegister` when the files say the data are synthetic, else a
-        :class:`Register` with ``truth`` None (or the truth file when present), ``params`` {}
-        and ``synthetic`` False. ``attrs["synthetic"]`` is set on every frame.
-
-    Raises
-    ------
-    InputError
-        Naming the missing or unreadable file, or listing the schema problems of a table.
-    """
-    folder = Path(data_dir)
-    if not folder.is_dir():
-        raise InputError(
-            f"{folder}: register folder not found; expected a folder with persons.parquet and municipalities.parquet"
-        )
-    for name in ("persons.parquet", "municipalities.parquet"):
-        if not (folder / name).is_file():
-            raise InputError(
-                f"{folder / name}: missing file; a register folder needs persons.parquet and municipalities.parquet"
-            )
-    persons, meta_p = _read(folder / "persons.parquet")
-    municipalities, meta_m = _read(folder / "municipalities.parquet")
-    params: dict[str, Any] = {}
-    pj = folder / "params.json"
-    if pj.is_file():
-        try:
-            params = json.loads(pj.read_text(encoding="utf-8"))
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise InputError(f"{pj}: not valid JSON ({exc})") from exc
-        if not isinstance(params, dict):
-            raise InputError(f"{pj}: expected a JSON object, got {type(params).__name__}")
-    synthetic = bool(params.get("synthetic") or meta_p.get("synthetic") or meta_m.get("synthetic"))
-    if synthetic and not params:
-        params = dict(meta_p.get("params") or meta_m.get("params") or {"synthetic": True})
-    truth = None
-    tp = folder / "truth.parquet"
-    if tp.is_file():
-        truth, _ = _read(tp)
-        validate_truth(truth, source=str(tp))
-    elif synthetic:
-        raise InputError(f"{tp}: missing file; a synthetic register folder needs truth.parquet")
-    persons = _restore_categories(persons, str(folder / "persons.parquet"))
-    validate_persons(persons, source=str(folder / "persons.parquet"))
-    validate_municipalities(municipalities, source=str(folder / "municipalities.parquet"))
-    validate_register(persons, municipalities, source=str(folder))
-    for df in (persons, municipalities, truth):
-        if df is not None:
-            df.attrs["synthetic"] = synthetic
-    cls = SyntheticRegister if synthetic else Register
-    return cls(
-        persons=persons,
-        municipalities=municipalities,
-        truth=truth,
-        params=params if synthetic else {},
-        synthetic=synthetic,
-    )
-
-
-def _parse_years(text: str) -> list[int]:
-    try:
-        years = [int(p) for p in text.split(",") if p.strip()]
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected comma-separated years like 2023,2024, got {text!r}"
-        ) from None
-    if not years:
-        raise argparse.ArgumentTypeError("expected at least one year")
-    return years
-
-
-def main(argv: list[str] | None = None, *, prog: str = "kommunebench synth", command: str = "synth") -> int:
-    """``kommunebench synth --persons N --seed S --out DIR [--no-tradeoff] [--years 2023,2024]``."""
-    parser = argparse.ArgumentParser(
-        prog=prog,
-        description="Write Syntetisk Danmark: a SYNTHETIC person register with planted municipality effects.",
-    )
-    parser.add_argument(
-        "--persons", type=int, default=FULL_SCALE, help="persons per year (default 3,700,000)"
-    )
-    parser.add_argument("--seed", type=int, default=0, help="random seed (same seed, same files)")
-    parser.add_argument("--out", type=Path, required=True, help="output folder")
-    parser.add_argument(
-        "--no-tradeoff",
-        action="store_true",
-        help="draw kontanthjælp and førtidspension effects independently",
-    )
-    parser.add_argument(
-        "--tradeoff-corr", type=float, default=-0.6, help="planted kontanthjælp–førtidspension correlation"
-    )
-    parser.add_argument(
-        "--years", type=_parse_years, default=[2024], help="comma-separated years (default 2024)"
-    )
-    args = parser.parse_args(argv)
-    try:
-        out = write_register(
-            args.out,
-            n_persons=args.persons,
-            seed=args.seed,
-            tradeoff=not args.no_tradeoff,
-            years=args.years,
-            tradeoff_corr=args.tradeoff_corr,
-        )
-    except ValueError as exc:
-        print(f"{prog}: error: {exc}", file=sys.stderr)
-        return 2
-    print(f"wrote synthetic register ({args.persons:,} persons per year, seed {args.seed}) to {out}")
-    return 0
-
-
-__all__ = ["FILES", "Register", "SyntheticRegister", "generate", "load_register", "main", "write_register"]
+__all__ = ["FILES", "generate", "write_register"]

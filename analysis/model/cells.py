@@ -23,7 +23,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analysis.core.benefits import GROUPS, resolve
+from analysis.core.benefits import GROUPS
+from analysis.core.params import BenefitSet
 
 #: Category levels in the order of the data contract; the first level is the reference.
 LEVELS: dict[str, tuple[Any, ...]] = {
@@ -62,7 +63,7 @@ class Cells:
         :math:`S_c` for each benefit group in the register (keys: group names).
     squares : mapping
         :math:`Q_c` for each requested benefit set (keys: set names from
-        :func:`analysis.core.benefits.resolve`).
+        :class:`~analysis.core.params.BenefitSet`).
     sets : mapping
         Set name → its groups.
     n_persons : int
@@ -185,7 +186,7 @@ def build_cells(
     persons: pd.DataFrame,
     municipalities: pd.DataFrame,
     *,
-    benefit_sets: Sequence[str | Sequence[str]] = ("bm2018",),
+    benefit_sets: Sequence[BenefitSet | str] = ("bm2018",),
 ) -> Cells:
     """Reduce the person register to cell sufficient statistics.
 
@@ -196,8 +197,8 @@ def build_cells(
     municipalities : DataFrame
         Municipality table with the local rammevilkår per ``(code, year)``.
     benefit_sets : sequence
-        Benefit sets whose sums of squares are needed (anything accepted by
-        :func:`analysis.core.benefits.resolve`).
+        Benefit sets whose sums of squares are needed (:class:`~analysis.core.params.BenefitSet`
+        or a name it parses).
 
     Returns
     -------
@@ -216,8 +217,7 @@ def build_cells(
             raise ValueError(f"persons: missing column {col!r}")
         if persons[col].isna().any():
             raise ValueError(f"persons: column {col!r} has missing values")
-    resolved = [resolve(b if isinstance(b, str) else list(b)) for b in benefit_sets]
-    sets = dict(resolved)
+    sets = {b.name: b.groups for b in map(BenefitSet.parse, benefit_sets)}
     needed = [g for g in GROUPS if any(g in grp for grp in sets.values())]
 
     year = persons["year"].to_numpy(dtype=np.int64)

@@ -7,8 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from analysis.core.benefits import resolve
-from analysis.core.validate import check_choice
+from analysis.core.params import DEFAULT_DRAWS, BenefitSet, check_choice, whole_number
 from analysis.model.cells import LOCAL, Cells, build_cells
 from analysis.model.ols import (
     COV_TYPES,
@@ -20,18 +19,14 @@ from analysis.model.ols import (
     fit_cells,
     prepare,
 )
-from analysis.model.results import BLOCK_LABELS, ExpectedCaseloadResults
-
-#: Number of joint normal draws used for rank intervals when ``bootstrap=0``.
-DEFAULT_DRAWS = 1000
+from analysis.model.results import Coefficients, ExpectedCaseloadResults, FitNote
 
 
-def _check_options(bootstrap: int, seed: int, level: float) -> None:
-    if isinstance(bootstrap, bool) or not isinstance(bootstrap, (int, np.integer)) or bootstrap < 0:
-        raise ValueError(f"bootstrap: expected a whole number of replicates ≥ 0, got {bootstrap!r}")
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise ValueError(f"seed: expected an integer, got {seed!r}")
-    if not isinstance(level, (int, float)) or not 0 < level < 1:
+def check_options(draws: int, seed: int, level: float) -> None:
+    """Draws ≥ 1, seed ≥ 0, level in (0, 1) (for callers that did not parse them at the edge)."""
+    whole_number("draws", draws, lo=1)
+    whole_number("seed", seed, lo=0)
+    if isinstance(level, bool) or not isinstance(level, int | float) or not 0 < level < 1:
         raise ValueError(f"level: expected a confidence level in (0, 1), got {level!r}")
 
 
@@ -44,85 +39,79 @@ def decompose(fit: CellFit) -> pd.DataFrame:
         cols[block] = 100.0 * dev[:, j] @ fit.params[j]
     out = pd.DataFrame(cols, index=pd.Index(fit.codes.astype(np.int64), name="code"))
     out["total"] = out.sum(axis=1)
-    out.attrs["labels"] = {b: BLOCK_LABELS[b] for b in out.columns if b in BLOCK_LABELS}
     return out
 
 
 def results_from_cells(
     cells: Cells,
-    set_name: str,
+    benefit_set: BenefitSet,
     *,
     spec: Spec,
     cov_type: CovType,
     debiased: bool,
-    bootstrap: int,
+    draws: int,
     seed: int,
     level: float,
     prepared: Prepared | None = None,
 ) -> ExpectedCaseloadResults:
     """Fit one benefit set on prepared cells and wrap the output."""
-    f = fit_cells(cells, set_name, spec=spec, cov_type=cov_type, debiased=debiased, prepared=prepared)
+    f = fit_cells(cells, benefit_set.name, spec=spec, cov_type=cov_type, debiased=debiased, prepared=prepared)
     n_m = f.n_m
     with np.errstate(divide="ignore", invalid="ignore"):
-        se_within = 100.0 * np.sqrt(f.within_ss / (n_m * (n_m - 1)))
-    se_within = np.where(n_m > 1, se_within, np.nan)
+        noise_sd = 100.0 * np.sqrt(f.within_ss / (n_m * (n_m - 1)))
+    noise_sd = np.where(n_m > 1, noise_sd, np.nan)
     slopes = np.arange(1, len(f.params))
-    g = f.xbar_m[:, slopes] - f.xbar[slopes]
-    years = sorted({int(y) for y in np.unique(cells.year)})
-    notes: list[str] = []
+    loadings = 100.0 * (f.xbar_m[:, slopes] - f.xbar[slopes])
+    periods = tuple(str(int(y)) for y in np.unique(cells.year))
+    notes: list[FitNote] = []
     if spec == "fe":
-        notes.append(
-            "Kommune-faste effekter: de lokale rammevilkår ("
-            + ", ".join(LOCAL)
-            + ") er konstante inden for kommunen og kan ikke identificeres; de er udeladt. "
-            "Forventet = x'β + gennemsnitlig kommuneeffekt (personvægtet)."
-        )
+        notes.append(FitNote("local_absorbed", tuple(LOCAL)))
     if f.dropped:
-        notes.append(f"Udeladte kategorier uden personer i data: {', '.join(f.dropped)}.")
-    if len(years) > 1:
-        notes.append(
-            f"Personår fra {years[0]}–{years[-1]} er lagt sammen pr. kommune; modellen har årsdummies."
-        )
+        notes.append(FitNote("empty_levels", tuple(f.dropped)))
+    if len(periods) > 1:
+        notes.append(FitNote("periods_pooled", periods))
     if cells.synthetic:
-        notes.append("Syntetiske data (Syntetisk Danmark) — ikke virkelige kommuners resultater.")
-    draws = bootstrap if bootstrap > 0 else DEFAULT_DRAWS
-    meta = {
-        "years": years,
-        "r2": f.r2,
-        "dropped_terms": list(f.dropped),
-        "draws": draws,
-        "rank_interval_method": "bootstrap" if bootstrap > 0 else "normal approximation",
-        "seed": int(seed),
-        "n_cells": len(cells),
-    }
-    return ExpectedCaseloadResults(
+        notes.append(FitNote("synthetic"))
+    codes = f.codes.astype(np.int64)
+    municipal = pd.DataFrame(
+        {
+            "name": [cells.names.get(int(c), str(int(c))) for c in codes],
+            "population": n_m,
+            "actual": f.actual,
+            "expected": f.expected,
+            "noise_sd_pp": noise_sd,
+        },
+        index=pd.Index(codes, name="code"),
+    )
+    coefficients = Coefficients(
+        terms=f.terms,
         params=f.params,
         cov=f.cov,
-        terms=f.terms,
-        slope_index=slopes,
-        codes=f.codes,
-        population=n_m,
-        actual=f.actual,
-        expected=f.expected,
-        se_within_pp=se_within,
-        g=g,
-        decomposition=decompose(f),
-        benefit_set=set_name,
-        groups=cells.sets[set_name],
-        spec=spec,
         cov_type=cov_type,
         debiased=debiased,
         nobs=f.nobs,
         df_resid=f.df_resid,
         n_clusters=f.n_clusters,
-        names=cells.names,
-        synthetic=cells.synthetic,
+        r2=f.r2,
+        blocks=dict(f.blocks),
+        dropped=tuple(f.dropped),
+    )
+    return ExpectedCaseloadResults(
+        benefit_set=benefit_set,
+        spec=spec,
+        estimator="cells",
+        period=periods[-1],
+        periods=periods,
+        coefficients=coefficients,
+        municipal=municipal,
+        loadings=loadings,
+        decomposition_pp=decompose(f),
         notes=tuple(notes),
+        synthetic=cells.synthetic,
         level=level,
         draws=draws,
         seed=seed,
-        estimator="OLS på cellestatistikker, eksakt på personniveau",
-        meta=meta,
+        meta={"n_cells": len(cells)},
     )
 
 
@@ -130,11 +119,11 @@ def fit(
     persons: pd.DataFrame,
     municipalities: pd.DataFrame,
     *,
-    benefits: str | Sequence[str] = "bm2018",
+    benefits: BenefitSet | str = "bm2018",
     spec: Spec = "pooled",
     cov_type: CovType = "clustered",
     debiased: bool = True,
-    bootstrap: int = 0,
+    draws: int = DEFAULT_DRAWS,
     seed: int = 0,
     level: float = 0.95,
 ) -> ExpectedCaseloadResults:
@@ -144,17 +133,18 @@ def fit(
     ----------
     persons, municipalities : DataFrame
         Person register and municipality table (``docs/architecture.md``).
-    benefits : str or sequence of str
-        ``"bm2018"``, ``"bm2019"``, ``"all"``, a group key, ``"a,b,c"`` or a list of groups.
+    benefits : BenefitSet or str
+        A :class:`~analysis.core.params.BenefitSet`, or a name it parses: ``"bm2018"``,
+        ``"bm2019"``, ``"all"``, a group key or ``"a,b,c"``.
     spec : {"pooled", "fe"}
         No municipality term, or municipality fixed effects.
     cov_type : {"clustered", "robust", "unadjusted"}
         Covariance of the coefficients; clustered by municipality code.
     debiased : bool
         Small-sample scaling as in linearmodels (see :mod:`analysis.model.ols`).
-    bootstrap : int
-        Number of joint replicates for the marginal rank intervals; 0 uses 1,000 draws of the
-        same analytic normal approximation (:mod:`analysis.inference.draws`).
+    draws : int
+        Number of joint draws of the gaps from their estimated sampling distribution, behind the
+        marginal rank intervals (:mod:`analysis.inference.draws`).
     seed : int
         Seed of the draws; the same seed gives the same intervals.
     level : float
@@ -202,11 +192,11 @@ def fit(
     (res,) = fit_many(
         persons,
         municipalities,
-        benefit_sets=[benefits if isinstance(benefits, str) else list(benefits)],
+        benefit_sets=[benefits],
         spec=spec,
         cov_type=cov_type,
         debiased=debiased,
-        bootstrap=bootstrap,
+        draws=draws,
         seed=seed,
         level=level,
     ).values()
@@ -217,11 +207,11 @@ def fit_many(
     persons: pd.DataFrame,
     municipalities: pd.DataFrame,
     *,
-    benefit_sets: Sequence[str | Sequence[str]] = ("bm2018",),
+    benefit_sets: Sequence[BenefitSet | str] = ("bm2018",),
     spec: Spec = "pooled",
     cov_type: CovType = "clustered",
     debiased: bool = True,
-    bootstrap: int = 0,
+    draws: int = DEFAULT_DRAWS,
     seed: int = 0,
     level: float = 0.95,
 ) -> dict[str, ExpectedCaseloadResults]:
@@ -229,31 +219,30 @@ def fit_many(
 
     The cells, the design and :math:`(X'X)^{-1}` are built once; each set only adds its own
     outcome sums, residuals and covariance. Keys of the result
-    are the resolved set names (:func:`analysis.core.benefits.resolve`), e.g. ``"bm2018"``,
+    are the set names (:attr:`BenefitSet.name`), e.g. ``"bm2018"``,
     ``"kontanthjaelp"`` or ``"kontanthjaelp+foertidspension"``. Options as in :func:`fit`.
     """
     check_choice("spec", spec, SPECS)
     check_choice("cov_type", cov_type, COV_TYPES)
-    _check_options(bootstrap, seed, level)
-    if isinstance(benefit_sets, str):
+    check_options(draws, seed, level)
+    if isinstance(benefit_sets, str | BenefitSet):
         benefit_sets = [benefit_sets]
-    specs = [b if isinstance(b, str) else list(b) for b in benefit_sets]
-    if not specs:
+    sets = list({b.name: b for b in map(BenefitSet.parse, benefit_sets)}.values())
+    if not sets:
         raise ValueError("benefit_sets: give at least one benefit set")
-    names = [resolve(b)[0] for b in specs]
-    cells = build_cells(persons, municipalities, benefit_sets=specs)
+    cells = build_cells(persons, municipalities, benefit_sets=sets)
     prepared = prepare(cells, spec)
     return {
-        name: results_from_cells(
+        b.name: results_from_cells(
             cells,
-            name,
+            b,
             spec=spec,
             cov_type=cov_type,
             debiased=debiased,
-            bootstrap=bootstrap,
+            draws=draws,
             seed=seed,
             level=level,
             prepared=prepared,
         )
-        for name in dict.fromkeys(names)
+        for b in sets
     }

@@ -12,11 +12,12 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+from analysis.core.params import DEFAULT_DRAWS, BenefitSet
 from analysis.model.estimate import Spec, fit
 
 #: Columns of the frame returned by :func:`rank_history`.
 HISTORY_COLUMNS = (
-    "year",
+    "period",
     "code",
     "name",
     "benefit_set",
@@ -36,9 +37,9 @@ def rank_history(
     municipalities: pd.DataFrame,
     *,
     years: Sequence[int] | None = None,
-    benefits: str | Sequence[str] = "bm2018",
+    benefits: BenefitSet | str = "bm2018",
     spec: Spec = "pooled",
-    bootstrap: int = 0,
+    draws: int = DEFAULT_DRAWS,
     seed: int = 0,
 ) -> pd.DataFrame:
     """Rank and intervals of every municipality in each year, each year fitted on its own.
@@ -49,13 +50,13 @@ def rank_history(
         Register with a ``year`` column in both tables.
     years : sequence of int, optional
         Years to fit; default every year in ``persons``. Each must occur in the register.
-    benefits, spec, bootstrap, seed
+    benefits, spec, draws, seed
         As in :func:`analysis.model.fit`; the same for every year.
 
     Returns
     -------
     DataFrame
-        One row per year and municipality with :data:`HISTORY_COLUMNS`, sorted by year and code.
+        One row per period (year) and municipality with :data:`HISTORY_COLUMNS`, sorted by period and code.
 
     Raises
     ------
@@ -67,8 +68,8 @@ def rank_history(
     >>> from analysis.data.synth import generate
     >>> reg = generate(n_persons=10_000, seed=1, years=(2023, 2024))  # synthetic
     >>> h = rank_history(reg.persons, reg.municipalities)
-    >>> h.groupby("year")["rank"].agg(["min", "max"]).to_dict("index")
-    {2023: {'min': 1, 'max': 98}, 2024: {'min': 1, 'max': 98}}
+    >>> h.groupby("period")["rank"].agg(["min", "max"]).to_dict("index")
+    {'2023': {'min': 1, 'max': 98}, '2024': {'min': 1, 'max': 98}}
     """
     for frame, what in ((persons, "persons"), (municipalities, "municipalities")):
         if "year" not in frame.columns:
@@ -88,12 +89,10 @@ def rank_history(
             municipalities.loc[municipalities["year"] == y],
             benefits=benefits,
             spec=spec,
-            bootstrap=bootstrap,
+            draws=draws,
             seed=seed,
         )
-        t = res.tidy()
-        t["year"] = y
-        frames.append(t[list(HISTORY_COLUMNS)])
-    out = pd.concat(frames, ignore_index=True).sort_values(["year", "code"], ignore_index=True)
+        frames.append(res.tidy()[list(HISTORY_COLUMNS)])
+    out = pd.concat(frames, ignore_index=True).sort_values(["period", "code"], ignore_index=True)
     out.attrs["synthetic"] = bool(persons.attrs.get("synthetic", False))
     return out

@@ -35,7 +35,7 @@ import numpy as np
 import scipy.linalg
 import scipy.sparse as sp
 
-from analysis.core.validate import check_choice
+from analysis.core.params import check_choice
 from analysis.model.cells import LEVELS, LOCAL, Cells
 
 Spec = Literal["pooled", "fe"]

@@ -21,17 +21,17 @@ shift means the municipality does worse once all benefit groups count.
 
 from __future__ import annotations
 
-import argparse
-import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from functools import cached_property
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
-from analysis.core.benefits import GROUPS, SETS, resolve
+from analysis.core.benefits import GROUPS
+from analysis.core.display import ResultsDisplay, make_summary
+from analysis.core.params import BenefitSet
 
 DEFAULT_SIDE_A: tuple[str, ...] = ("kontanthjaelp",)
 DEFAULT_SIDE_B: tuple[str, ...] = ("foertidspension",)
@@ -330,23 +330,22 @@ def correlation_matrix(resid: pd.DataFrame, *, method: CorrMethod = "pearson") -
     return resid.corr(method=method)
 
 
+QUADRANTS = ("a_better_b_worse", "a_worse_b_better", "both_better", "both_worse")
+"""Quadrant codes of :func:`substitution_flag` ("better" = at or below expected)."""
+
+
 def substitution_flag(
     resid: pd.DataFrame, *, side_a: Sequence[str] = DEFAULT_SIDE_A, side_b: Sequence[str] = DEFAULT_SIDE_B
 ) -> pd.Series:
-    """Label each municipality by the quadrant of its two residuals.
+    """Code each municipality by the quadrant of its two residuals (:data:`QUADRANTS`).
 
-    ``"bedre A, dårligere B"`` (below expected on side A, above on side B) is the substitution
-    pattern KL describes; ``"dårligere A, bedre B"`` the mirror image; the other two quadrants
-    are ``"bedre på begge"`` and ``"dårligere på begge"``. Exactly zero counts as "bedre"
-    (not above expected).
+    ``a_better_b_worse`` (below expected on side A, above on side B) is the substitution
+    pattern KL describes; ``a_worse_b_better`` the mirror image; the other two are
+    ``both_better`` and ``both_worse``. Exactly zero counts as better (not above expected).
     """
     a = _side(resid, side_a, "side_a") <= 0
     b = _side(resid, side_b, "side_b") <= 0
-    out = np.select(
-        [a & ~b, ~a & b, a & b],
-        ["bedre A, dårligere B", "dårligere A, bedre B", "bedre på begge"],
-        default="dårligere på begge",
-    )
+    out = np.select([a & ~b, ~a & b, a & b], list(QUADRANTS[:3]), default=QUADRANTS[3])
     return pd.Series(out, index=resid.index, name="quadrant")
 
 
@@ -394,55 +393,112 @@ def rank_shifts(
     return out
 
 
-@dataclass(frozen=True)
-class TradeoffAnalysis:
-    """Everything the trade-off notebook and CLI show, computed once."""
+@dataclass(frozen=True, eq=False)
+class TradeoffAnalysis(ResultsDisplay):
+    """Everything the trade-off report shows, computed once.
+
+    ``residuals`` and ``correlations`` cover the benefit groups the data have. ``test`` (one side
+    against the other) is None when a side's groups are missing; ``shifts`` (ranks under
+    ``set_from`` and ``set_to``) is None when either set could not be fitted. ``table`` has one
+    row per municipality with its residuals (``resid_<group>``), and the quadrant and the ranks
+    where available.
+    """
 
     residuals: pd.DataFrame
-    test: CorrelationTest
     correlations: pd.DataFrame
-    shifts: pd.DataFrame
+    test: CorrelationTest | None
+    shifts: pd.DataFrame | None
     table: pd.DataFrame
     set_from: str
     set_to: str
     synthetic: bool
 
+    @property
+    def groups(self) -> tuple[str, ...]:
+        """The benefit groups with residuals."""
+        return tuple(self.residuals.columns)
+
+    @property
+    def has_shifts(self) -> bool:
+        return self.shifts is not None
+
     def movers(self, n: int = 10) -> pd.DataFrame:
         """The ``n`` municipalities whose rank moves most (ties by code)."""
+        self._need_shifts()
         return self.table.sort_values(["abs_shift", "code"], ascending=[False, True]).head(n)
 
     def n_moved(self, k: int = 10) -> int:
         """How many municipalities move more than ``k`` places (cf. KL's "43 kommuner")."""
+        self._need_shifts()
         return int((self.table["abs_shift"] > k).sum())
 
     def share_as_predicted(self, k: int = 0) -> float:
         """Share of municipalities moving more than ``k`` places whose move fits the trade-off."""
+        self._need_shifts()
         moved = self.table[self.table["abs_shift"] > k]
         return float(moved["as_predicted"].mean()) if len(moved) else float("nan")
 
+    def _need_shifts(self) -> None:
+        if self.shifts is None:
+            raise ValueError(
+                f"rank shifts need fits of both {self.set_from} and {self.set_to}; the data lack one"
+            )
 
-def benefit_sets_needed(set_from: str = "bm2018", set_to: str = "all") -> list[str]:
-    """The benefit sets :func:`analyse_fits` needs: every group plus the two ranked sets."""
-    return list(dict.fromkeys([*GROUPS, resolve(set_from)[0], resolve(set_to)[0]]))
+    @cached_property
+    def summary(self):
+        info = [
+            ("Groups", ", ".join(self.groups)),
+            ("Municipalities", len(self.table)),
+            ("Sets compared", f"{self.set_from} -> {self.set_to}" if self.has_shifts else "n/a"),
+            ("Data", "synthetic" if self.synthetic else "real"),
+        ]
+        tab = self.correlations.set_index(["a", "b"])[["corr", "lower", "upper", "p_value"]]
+        tab.index = [f"{a} ~ {b}" for a, b in tab.index]
+        notes = [str(self.test)] if self.test is not None else []
+        if self.has_shifts:
+            notes.append(f"{self.n_moved(10)} municipalities move more than 10 places")
+        return make_summary(
+            "Trade-off between benefit groups (residual correlations)",
+            info,
+            tab,
+            notes=notes,
+            float_format="%.3f",
+        )
+
+    def _repr_fields(self):
+        return [
+            ("groups", len(self.groups)),
+            ("test", "yes" if self.test else "no"),
+            ("shifts", "yes" if self.has_shifts else "no"),
+        ]
+
+
+def benefit_sets_needed(
+    set_from: BenefitSet | str = "bm2018", set_to: BenefitSet | str = "all", *, groups: Sequence[str] = GROUPS
+) -> list[BenefitSet]:
+    """The benefit sets :func:`analyse_fits` uses: every group and the two ranked sets."""
+    sets = [BenefitSet.parse(g) for g in groups] + [BenefitSet.parse(set_from), BenefitSet.parse(set_to)]
+    return list({b.name: b for b in sets}.values())
 
 
 def analyse_fits(
     fits: Mapping[str, Any],
     *,
-    set_from: str = "bm2018",
-    set_to: str = "all",
+    set_from: BenefitSet | str = "bm2018",
+    set_to: BenefitSet | str = "all",
     side_a: Sequence[str] = DEFAULT_SIDE_A,
     side_b: Sequence[str] = DEFAULT_SIDE_B,
     replicates: int = 2000,
     level: float = 0.95,
     seed: int = 0,
 ) -> TradeoffAnalysis:
-    """Trade-off diagnostics from fitted models (every group and both ranked sets).
+    """Trade-off diagnostics from fitted models: every fitted group, and the two ranked sets.
 
     Parameters
     ----------
     fits
-        Fitted results keyed by set name, covering :func:`benefit_sets_needed`.
+        Fitted results keyed by set name: at least two single benefit groups; with both sides'
+        groups the side-against-side test, with ``set_from`` and ``set_to`` the rank shifts.
     set_from, set_to
         The reference ranking (default the Ministry's 2018 set) and the comparison ranking
         (default all groups).
@@ -450,43 +506,59 @@ def analyse_fits(
         Groups on each side of the trade-off test.
     replicates, level, seed
         Bootstrap options of :func:`tradeoff_test` and :func:`residual_correlation`.
+
+    Raises
+    ------
+    ValueError
+        Fewer than two groups fitted; ``set_to`` adds nothing to ``set_from``.
     """
-    name_from, groups_from = resolve(set_from)
-    name_to, groups_to = resolve(set_to)
-    added = tuple(g for g in groups_to if g not in groups_from)
+    b_from, b_to = BenefitSet.parse(set_from), BenefitSet.parse(set_to)
+    added = tuple(g for g in b_to.groups if g not in b_from.groups)
     if not added:
-        raise ValueError(f"set_to {set_to!r} adds no groups to set_from {set_from!r}")
-    missing = [n for n in benefit_sets_needed(set_from, set_to) if n not in fits]
-    if missing:
-        raise ValueError(f"fits: missing fitted benefit set(s) {missing}")
-    resid = group_residuals({g: fits[g] for g in GROUPS})
-    se = group_standard_errors({g: fits[g] for g in GROUPS})
-    test = tradeoff_test(
-        resid, side_a=side_a, side_b=side_b, se=se, replicates=replicates, level=level, seed=seed
-    )
+        raise ValueError(f"set_to {b_to.name!r} adds no groups to set_from {b_from.name!r}")
+    groups = [g for g in GROUPS if g in fits]
+    if len(groups) < 2:
+        raise ValueError(f"fits: at least two benefit groups are needed for the trade-off, got {groups}")
+    resid = group_residuals({g: fits[g] for g in groups})
+    se = group_standard_errors({g: fits[g] for g in groups})
     corr = residual_correlation(resid, se=se, replicates=replicates, level=level, seed=seed)
-    shifts = rank_shifts(
-        fits[name_from].rank,
-        fits[name_to].rank,
-        added_residual=resid[list(added)].sum(axis=1),
-        names=(name_from, name_to),
+    sides_present = all(g in groups for g in (*side_a, *side_b))
+    test = (
+        tradeoff_test(
+            resid, side_a=side_a, side_b=side_b, se=se, replicates=replicates, level=level, seed=seed
+        )
+        if sides_present
+        else None
     )
-    names = fits[name_from].tidy().set_index("code")["name"]
-    table = shifts.join(names).join(resid.add_prefix("resid_"))
-    table["quadrant"] = substitution_flag(resid, side_a=side_a, side_b=side_b)
-    table[f"difference_pp_{name_from}"] = fits[name_from].difference_pp
-    table[f"difference_pp_{name_to}"] = fits[name_to].difference_pp
+    any_fit = fits[groups[0]]
+    table = pd.DataFrame(index=resid.index)
+    shifts = None
+    if b_from.name in fits and b_to.name in fits and all(g in groups for g in added):
+        shifts = rank_shifts(
+            fits[b_from.name].rank,
+            fits[b_to.name].rank,
+            added_residual=resid[list(added)].sum(axis=1),
+            names=(b_from.name, b_to.name),
+        )
+        table = shifts.copy()
+    table = table.join(any_fit.municipal["name"]).join(resid.add_prefix("resid_"))
+    if test is not None:
+        table["quadrant"] = substitution_flag(resid, side_a=side_a, side_b=side_b)
+    for b in (b_from, b_to):
+        if shifts is not None:
+            table[f"difference_pp_{b.name}"] = fits[b.name].difference_pp
+    table.index.name = "code"
     table = table.reset_index()
-    synthetic = bool(fits[name_from].synthetic)
+    synthetic = bool(any_fit.synthetic)
     table.attrs["synthetic"] = synthetic
     return TradeoffAnalysis(
         residuals=resid,
-        test=test,
         correlations=corr,
+        test=test,
         shifts=shifts,
         table=table,
-        set_from=name_from,
-        set_to=name_to,
+        set_from=b_from.name,
+        set_to=b_to.name,
         synthetic=synthetic,
     )
 
@@ -496,8 +568,8 @@ def analyse(
     municipalities: pd.DataFrame,
     *,
     spec: Literal["pooled", "fe"] = "pooled",
-    set_from: str = "bm2018",
-    set_to: str = "all",
+    set_from: BenefitSet | str = "bm2018",
+    set_to: BenefitSet | str = "all",
     side_a: Sequence[str] = DEFAULT_SIDE_A,
     side_b: Sequence[str] = DEFAULT_SIDE_B,
     replicates: int = 2000,
@@ -517,9 +589,8 @@ def analyse(
     """
     from analysis.model import fit_many
 
-    wanted = benefit_sets_needed(set_from, set_to)
     fits = fit_many(
-        persons, municipalities, benefit_sets=[_as_spec(w) for w in wanted], spec=spec, bootstrap=0, seed=seed
+        persons, municipalities, benefit_sets=benefit_sets_needed(set_from, set_to), spec=spec, seed=seed
     )
     return analyse_fits(
         fits,
@@ -531,63 +602,3 @@ def analyse(
         level=level,
         seed=seed,
     )
-
-
-def _as_spec(name: str) -> str:
-    """Benefit-set argument for the model: named sets stay names, composites become lists."""
-    return name if name in SETS or name in GROUPS else ",".join(name.split("+"))
-
-
-def main(
-    argv: list[str] | None = None, *, prog: str = "kommunebench tradeoff", command: str = "tradeoff"
-) -> int:
-    """``kommunebench tradeoff --data DIR [--spec pooled|fe] --out FILE.parquet``."""
-    parser = argparse.ArgumentParser(
-        prog=prog, description="Kontanthjælp–førtidspension trade-off: residual correlation and rank shifts."
-    )
-    parser.add_argument("--data", required=True, type=Path, help="register folder (persons/municipalities)")
-    parser.add_argument("--spec", default="pooled", choices=["pooled", "fe"])
-    parser.add_argument("--side-a", default="kontanthjaelp", help="groups on side A, comma-separated")
-    parser.add_argument("--side-b", default="foertidspension", help="groups on side B, comma-separated")
-    parser.add_argument("--from-set", default="bm2018", help="benefit set of the reference ranking")
-    parser.add_argument("--to-set", default="all", help="benefit set of the comparison ranking")
-    parser.add_argument("--replicates", type=int, default=2000, help="bootstrap replicates")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", required=True, type=Path, help="output Parquet file")
-    args = parser.parse_args(argv)
-
-    from analysis.core.io import write_parquet_atomic
-    from analysis.data.synth import load_register
-
-    side_a = _split(args.side_a, "--side-a")
-    side_b = _split(args.side_b, "--side-b")
-    try:
-        reg = load_register(args.data)
-        ta = analyse(
-            reg.persons,
-            reg.municipalities,
-            spec=args.spec,
-            set_from=args.from_set,
-            set_to=args.to_set,
-            side_a=side_a,
-            side_b=side_b,
-            replicates=args.replicates,
-            seed=args.seed,
-        )
-    except (ValueError, OSError) as exc:
-        print(f"{prog}: error: {exc}", file=sys.stderr)
-        return 2
-    write_parquet_atomic(ta.table, args.out, metadata={"test": ta.test.as_dict(), "synthetic": ta.synthetic})
-    label = " (SYNTETISKE DATA)" if ta.synthetic else ""
-    print(f"{ta.test}{label}")
-    print(f"{ta.n_moved(10)} municipalities move more than 10 places from {ta.set_from} to {ta.set_to}")
-    print(f"wrote {args.out}", file=sys.stderr)
-    return 0
-
-
-def _split(text: str, flag: str) -> tuple[str, ...]:
-    parts = tuple(p.strip() for p in text.split(",") if p.strip())
-    unknown = [p for p in parts if p not in GROUPS]
-    if not parts or unknown:
-        raise SystemExit(f"{flag}: expected comma-separated groups from {', '.join(GROUPS)}, got {text!r}")
-    return parts

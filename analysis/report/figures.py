@@ -321,27 +321,31 @@ def scatter_rankings(
 
 
 def rank_over_years(history: pd.DataFrame, *, highlight: int) -> Figure:
-    """Placement of every municipality by year (grey), the case with its 95 % rank interval.
+    """Placement of every municipality by period (grey), the case with its 95 % rank interval.
 
-    ``history`` is the long frame of :func:`analysis.model.history.rank_history` (one row per
-    year and municipality with ``year, code, rank, rank_lower, rank_upper``).
+    ``history`` has one row per period and municipality with ``period, code, rank, rank_lower,
+    rank_upper`` (:data:`analysis.model.history.HISTORY_COLUMNS`); periods are equally spaced
+    on the x axis in their sort order and labelled in Danish.
     """
-    _require(history, ["year", "code", "rank", "rank_lower", "rank_upper"], "rank_over_years")
+    from analysis.report.labels import period_label
+
+    _require(history, ["period", "code", "rank", "rank_lower", "rank_upper"], "rank_over_years")
     if not (history["code"] == highlight).any():
         raise ValueError(f"rank_over_years: municipality {highlight} is not in the history frame")
     fig, ax = _figure((6.3, 3.4))
-    wide = history.pivot(index="year", columns="code", values="rank").sort_index()
-    years = wide.index.to_numpy()
+    wide = history.pivot(index="period", columns="code", values="rank").sort_index()
+    periods = [str(p) for p in wide.index]
+    x = np.arange(len(periods))
     for code in wide.columns:
         if code != highlight:
-            ax.plot(years, wide[code], color=GREY, lw=0.5, alpha=0.35, zorder=1)
-    case = history[history["code"] == highlight].sort_values("year")
-    ax.vlines(case["year"], case["rank_lower"], case["rank_upper"], color=ACCENT, lw=1.2, zorder=2)
-    ax.plot(case["year"], case["rank"], color=ACCENT, lw=1.6, marker="o", ms=4, zorder=3)
-    for _, row in case.iterrows():
+            ax.plot(x, wide[code], color=GREY, lw=0.5, alpha=0.35, zorder=1)
+    case = history[history["code"] == highlight].set_index("period").reindex(wide.index)
+    ax.vlines(x, case["rank_lower"], case["rank_upper"], color=ACCENT, lw=1.2, zorder=2)
+    ax.plot(x, case["rank"], color=ACCENT, lw=1.6, marker="o", ms=4, zorder=3)
+    for xi, rank in zip(x, case["rank"], strict=True):
         ax.annotate(
-            str(int(row["rank"])),
-            (row["year"], row["rank"]),
+            str(int(rank)),
+            (xi, rank),
             xytext=(6, 0),
             textcoords="offset points",
             va="center",
@@ -349,10 +353,10 @@ def rank_over_years(history: pd.DataFrame, *, highlight: int) -> Figure:
             fontweight="bold",
             fontsize=7.5,
         )
-    ax.set_xticks(years, [str(int(y)) for y in years])
-    ax.set_xlim(years.min() - 0.4, years.max() + 0.4)
+    ax.set_xticks(x, [period_label(p) for p in periods])
+    ax.set_xlim(-0.4, len(periods) - 0.6)
     ax.set_ylim(wide.shape[1] + 1, 0)
     ax.set_ylabel("Placering (1 = bedst)")
-    ax.set_xlabel("År")
+    ax.set_xlabel("Periode" if any(len(p) > 4 for p in periods) else "År")
     ax.grid(axis="x", visible=False)
     return fig

@@ -39,6 +39,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from analysis.report.markup import md2typst, typst_escape, typst_string
+
 MINUS = "\u2212"
 EN_DASH = "\u2013"
 MISSING = EN_DASH
@@ -161,40 +163,6 @@ def date_da(d: _dt.date | str | None = None) -> str:
 
 
 # --------------------------------------------------------------------------- Typst text
-_TYPST_SPECIAL = set("\\#$*_`<>@[]~/'\"")
-_LITERAL = {"-": "\\u{2d}", "+": "\\u{2b}", "=": "\\u{3d}", ".": "\\u{2e}"}
-
-
-def typst_escape(text: str) -> str:
-    """Escape ``text`` for Typst markup (content in ``[...]``), so it prints literally.
-
-    Markup characters get a backslash. A hyphen is left alone inside words ("pct.-point")
-    but written as a Unicode escape where Typst would read syntax: ``--``/``---`` (dashes),
-    ``-?`` (soft hyphen), and list/heading markers (``-``, ``+``, ``=``, ``1.``) at the start.
-    """
-    s = str(text)
-    out = []
-    for i, ch in enumerate(s):
-        nxt = s[i + 1] if i + 1 < len(s) else ""
-        if ch in _TYPST_SPECIAL:
-            out.append("\\" + ch)
-        elif ch == "-" and (i == 0 or nxt in "-?" or (i > 0 and s[i - 1] == "-")):
-            out.append(_LITERAL["-"])
-        elif ch in "+=" and i == 0:
-            out.append(_LITERAL[ch])
-        elif ch == "." and nxt in (" ", "") and s[:i].isdigit():
-            out.append(_LITERAL["."])
-        else:
-            out.append(ch)
-    return "".join(out)
-
-
-def typst_string(text: str) -> str:
-    """``text`` as a Typst string literal (with quotes)."""
-    s = str(text).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "")
-    return f'"{s}"'
-
-
 # --------------------------------------------------------------------------- display objects
 def _strip_prefix(text: str | None, prefix: str) -> str | None:
     if text is None:
@@ -473,8 +441,6 @@ class ReportBox:
         )
 
     def to_typst(self) -> str:
-        from analysis.report.markup import md2typst
-
         label = f" <{self.label}>" if self.label else ""
         return f"#kb-box(title: [{typst_escape(self.title)}])[\n{md2typst(self.body)}]{label}\n"
 

@@ -17,8 +17,6 @@ from typing import Any
 
 import yaml
 
-from analysis.report.fmt import typst_escape, typst_string
-
 __all__ = ["Heading", "html2typst", "md2typst", "parse_cell_options", "parse_heading"]
 
 _REF = re.compile(r"@((?:fig|tbl|sec)-[A-Za-z0-9_\-]*[A-Za-z0-9])")
@@ -28,6 +26,40 @@ _OPTION = re.compile(r"^\s*#\|\s?(.*)$")
 
 
 # --------------------------------------------------------------------------- cell options
+_TYPST_SPECIAL = set("\\#$*_`<>@[]~/'\"")
+_LITERAL = {"-": "\\u{2d}", "+": "\\u{2b}", "=": "\\u{3d}", ".": "\\u{2e}"}
+
+
+def typst_escape(text: str) -> str:
+    """Escape ``text`` for Typst markup (content in ``[...]``), so it prints literally.
+
+    Markup characters get a backslash. A hyphen is left alone inside words ("pct.-point")
+    but written as a Unicode escape where Typst would read syntax: ``--``/``---`` (dashes),
+    ``-?`` (soft hyphen), and list/heading markers (``-``, ``+``, ``=``, ``1.``) at the start.
+    """
+    s = str(text)
+    out = []
+    for i, ch in enumerate(s):
+        nxt = s[i + 1] if i + 1 < len(s) else ""
+        if ch in _TYPST_SPECIAL:
+            out.append("\\" + ch)
+        elif ch == "-" and (i == 0 or nxt in "-?" or (i > 0 and s[i - 1] == "-")):
+            out.append(_LITERAL["-"])
+        elif ch in "+=" and i == 0:
+            out.append(_LITERAL[ch])
+        elif ch == "." and nxt in (" ", "") and s[:i].isdigit():
+            out.append(_LITERAL["."])
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def typst_string(text: str) -> str:
+    """``text`` as a Typst string literal (with quotes)."""
+    s = str(text).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "")
+    return f'"{s}"'
+
+
 def parse_cell_options(source: str) -> tuple[dict[str, Any], str]:
     """Split Quarto-style ``#| key: value`` lines from the top of a code cell.
 

@@ -12,8 +12,8 @@ from typing import Any
 
 import pandas as pd
 
-from analysis.core.benefits import label as benefit_label
 from analysis.report.fmt import num, persons, pp, rank_interval, share
+from analysis.report.labels import benefit_label, period_label
 
 N_MUNICIPALITIES = 98
 
@@ -57,6 +57,11 @@ def _fewer_more(x: float) -> str:
 def _count(text: str, singular: str, plural: str) -> str:
     """A formatted number and a noun in the matching number: "1 kommune", "3 kommuner"."""
     return f"{text} {singular if text.lstrip('+−') == '1' else plural}"
+
+
+def genitive(name: str) -> str:
+    """Danish genitive of a name: "Nyborgs", but "Aarhus'", "Halsnæs'" after s, x and z."""
+    return f"{name}'" if name[-1:].lower() in "sxz" else f"{name}s"
 
 
 def _row(tidy: pd.DataFrame, code: int) -> pd.Series:
@@ -173,22 +178,24 @@ def case_findings(
 
 
 def rank_history_text(history: pd.DataFrame, code: int) -> str:
-    """One paragraph on a municipality's placement over the years of the register.
+    """One paragraph on a municipality's placement over the periods of the data.
 
-    ``history`` is the frame of :func:`analysis.model.history.rank_history`. With one year only,
-    the paragraph says so (the register does not allow a comparison over time).
+    ``history`` has one row per period and municipality
+    (:data:`analysis.model.history.HISTORY_COLUMNS`). With one period only, the paragraph says
+    so (the data do not allow a comparison over time).
     """
-    case = history[history["code"] == code].sort_values("year")
+    case = history[history["code"] == code].sort_values("period")
     if case.empty:
         raise ValueError(f"rank_history_text: municipality {code} is not in the history frame")
     name = str(case["name"].iloc[-1])
     if len(case) == 1:
         return (
-            f"Registret indeholder kun ét år ({int(case['year'].iloc[0])}), så {name}s placering kan ikke "
-            "følges over tid. Med flere års data vises her placeringen år for år, hvert år med sin egen model."
+            f"Data indeholder kun én periode ({period_label(str(case['period'].iloc[0]))}), så "
+            f"{genitive(name)} placering kan ikke følges over tid. Med flere perioders data vises her "
+            "placeringen periode for periode."
         )
     parts = [
-        f"{int(r['rank'])}. plads i {int(r['year'])} "
+        f"{int(r['rank'])}. plads i {period_label(str(r['period']))} "
         f"({rank_interval(int(r['rank_lower']), int(r['rank_upper']))})"
         for _, r in case.iterrows()
     ]
@@ -196,12 +203,11 @@ def rank_history_text(history: pd.DataFrame, code: int) -> str:
     first, last = case.iloc[0], case.iloc[-1]
     overlap = max(first["rank_lower"], last["rank_lower"]) <= min(first["rank_upper"], last["rank_upper"])
     verdict = (
-        "De to yderårs intervaller overlapper, så data kan ikke skelne placeringerne fra hinanden."
+        "Den første og den sidste periodes intervaller overlapper, så data kan ikke skelne placeringerne fra "
+        "hinanden."
         if overlap
-        else f"De to yderårs intervaller overlapper ikke: placeringen i {int(last['year'])} er "
-        f"{'bedre' if last['rank'] < first['rank'] else 'dårligere'} end i {int(first['year'])}."
+        else f"Den første og den sidste periodes intervaller overlapper ikke: placeringen i "
+        f"{period_label(str(last['period']))} er {'bedre' if last['rank'] < first['rank'] else 'dårligere'} end i "
+        f"{period_label(str(first['period']))}."
     )
-    return (
-        f"Med hvert års egen model fik {name} {listing} (95 pct.-rangkonfidensintervaller i parentes). "
-        + verdict
-    )
+    return f"{name} fik {listing} (95 pct.-rangkonfidensintervaller i parentes). " + verdict

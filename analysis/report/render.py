@@ -40,9 +40,16 @@ import nbformat
 from analysis.core.io import atomic_path, write_text_atomic
 from analysis.core.paths import PACKAGE_DIR, TEMPLATES_DIR
 from analysis.report.document import FIELDS, META_MIME
-from analysis.report.fmt import date_da, typst_escape, typst_string
+from analysis.report.fmt import date_da
 from analysis.report.manifest import build_manifest, write_manifest
-from analysis.report.markup import html2typst, md2typst, parse_cell_options, parse_heading
+from analysis.report.markup import (
+    html2typst,
+    md2typst,
+    parse_cell_options,
+    parse_heading,
+    typst_escape,
+    typst_string,
+)
 from analysis.report.params import validate_parameters
 
 __all__ = [

@@ -1,54 +1,72 @@
 """Render reports in batch: the national reports and one report per case municipality.
 
-A run lives in ``reports/<run-id>/``: ``run.json`` (the parameters), ``benchmark.pkl`` (the one
-model fit every report shares), ``national/<notebook>/`` and ``kommuner/<code>-<name>/`` with
-each report's ``report.html``, ``report.pdf``, ``manifest.json`` and executed notebook.
+A run lives in ``reports/<run-id>/``: ``run.json`` (the run's parameters and every report's
+own), ``.cache/benchmark.pkl`` (the one model fit every report shares), ``national/<notebook>/``
+and ``kommuner/<code>-<name>/`` with each report's ``report.html``, ``report.pdf``,
+``manifest.json`` and executed notebook.
 
-* Parameters are validated for every notebook before any kernel starts.
-* A run folder is never reused for other parameters: a new run gets a new id, and an existing
-  id is only continued (``--resume``) when its ``run.json`` holds the same parameters.
+* Parameters are parsed once (:mod:`analysis.core.params`) and checked against the data source
+  (period, benefit set, specification) before any kernel starts.
+* A run folder is never reused for other parameters: an existing run is only continued
+  (``resume=True``) when its ``run.json`` holds the same run parameters and, for each report
+  already in it, the same report parameters; a mismatch names the parameter.
 * Reports already complete in the folder are skipped, so an interrupted batch resumes where it
-  stopped. Reports render in parallel on all cores with a progress bar; each worker keeps one
-  kernel running and clears its namespace between reports.
+  stopped. Reports render in parallel with a progress bar; each worker keeps one kernel running
+  and clears its namespace between reports.
 """
 
 from __future__ import annotations
 
-import argparse
 import datetime as _dt
 import hashlib
 import json
 import multiprocessing
 import os
+import re
 import sys
 import time
-from collections.abc import Iterable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from analysis.core.io import write_json_atomic
-from analysis.core.municipalities import codes, fold, lookup
-from analysis.core.paths import notebooks_dir, reports_dir
+from analysis.core.municipalities import Municipality, fold
+from analysis.core.params import ParameterError, ReportParameters, RunParameters, parse_report, parse_run
+from analysis.core.paths import reports_dir
 
-NATIONAL = ("01_expected_caseload", "02_tradeoff_bias")
-CASE = "03_case_municipality"
-SHARED = ("data", "year", "benefits", "spec", "bootstrap", "seed", "publisher")
+NATIONAL = ("national", "tradeoff")
 REQUIRED_OUTPUTS = ("report.html", "report.pdf", "manifest.json")
+CACHE_DIR = ".cache"
+_RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 
 
 @dataclass(frozen=True)
 class Job:
-    """One report to render."""
+    """One report to render: its kind, the notebook's parameter values, and its folder."""
 
-    notebook: str
-    parameters: Mapping[str, Any]
+    kind: str
+    notebook: Path
+    values: Mapping[str, Any]
     folder: Path
 
     @property
     def done(self) -> bool:
         return all((self.folder / f).is_file() for f in REQUIRED_OUTPUTS)
+
+    @property
+    def key(self) -> str:
+        """The report's folder relative to the run (its key in ``run.json``)."""
+        return f"{self.folder.parent.name}/{self.folder.name}"
+
+
+def check_run_id(run_id: str) -> str:
+    """A run id is a plain folder name (letters, digits, ``._-``); paths are refused."""
+    if not _RUN_ID.match(run_id) or run_id in (".", ".."):
+        raise ParameterError(
+            f"run-id: {run_id!r} is not a plain folder name (letters, digits, '.', '_', '-'; no '/' or '..')"
+        )
+    return run_id
 
 
 def run_id(parameters: Mapping[str, Any], *, now: _dt.datetime | None = None) -> str:
@@ -60,42 +78,107 @@ def run_id(parameters: Mapping[str, Any], *, now: _dt.datetime | None = None) ->
     return f"{stamp}-{digest}"
 
 
-def _case_folder(code: int) -> str:
-    return f"{code}-{fold(lookup(code).name)}"
+def case_folder(m: Municipality) -> str:
+    return f"{m.code}-{fold(m.name)}"
+
+
+def resolve(base: ReportParameters) -> tuple[Any, RunParameters]:
+    """Open the data source and resolve the run's period and benefit set against it.
+
+    Raises
+    ------
+    ParameterError
+        A period, benefit set or specification the source cannot serve.
+    """
+    from analysis.data.sources import open_source
+
+    source = open_source(base.data)
+    period = source.check_period(base.period)
+    benefits = source.check_benefits(base.benefits)
+    source.check_spec(base.spec)
+    run = parse_run({**base.run_key(), "period": period, "benefits": benefits.name})
+    return source, run
 
 
 def plan(
     run_dir: Path,
-    shared: Mapping[str, Any],
+    run: RunParameters,
+    base: ReportParameters,
     *,
-    municipalities: Sequence[int | str] = (),
+    municipalities: Sequence[Municipality] = (),
     national: bool = True,
-    case_parameters: Mapping[str, Any] | None = None,
 ) -> list[Job]:
-    """The jobs of a run (national reports first, then one per municipality)."""
-    nb_dir = notebooks_dir()
-    common = {**shared, "cache": str(run_dir)}
+    """The jobs of a run (national reports first, then one per municipality).
+
+    Every job's values are the notebook's own parameters, taken from ``base`` with the run's
+    resolved period and benefit set, and the run folder's cache.
+    """
+    from analysis.report.notebook import NOTEBOOKS, notebook_path
+    from analysis.report.params import notebook_parameters
+
+    resolved = base.model_copy(
+        update={"period": run.period, "benefits": run.benefits, "cache": str(run_dir / CACHE_DIR)}
+    )
     jobs = []
+    kinds = [*(NATIONAL if national else ()), *(["case"] if municipalities else [])]
+    declared = {k: tuple(notebook_parameters(notebook_path(k))) for k in kinds}
     if national:
-        jobs += [Job(f"{nb_dir / n}.ipynb", common, run_dir / "national" / n) for n in NATIONAL]
+        for kind in NATIONAL:
+            values = resolved.notebook_values(declared[kind])
+            jobs.append(Job(kind, notebook_path(kind), values, run_dir / "national" / NOTEBOOKS[kind]))
     seen: set[int] = set()
     for m in municipalities:
-        code = lookup(m).code
-        if code in seen:
+        if m.code in seen:
             continue
-        seen.add(code)
-        params = {**common, **(case_parameters or {}), "municipality": str(code)}
-        jobs.append(Job(f"{nb_dir / CASE}.ipynb", params, run_dir / "kommuner" / _case_folder(code)))
+        seen.add(m.code)
+        values = resolved.model_copy(update={"municipality": m}).notebook_values(declared["case"])
+        jobs.append(Job("case", notebook_path("case"), values, run_dir / "kommuner" / case_folder(m)))
+    for job in jobs:  # the values each notebook will receive parse as they are
+        parse_report(job.values, allowed=declared[job.kind])
     return jobs
 
 
-def _validate(jobs: Iterable[Job]) -> None:
-    from analysis.report.params import validate_parameters
-    from analysis.run.benchmark import report_checks
+def open_run(run_dir: Path, run: RunParameters, jobs: Sequence[Job], *, resume: bool) -> None:
+    """Create ``run_dir`` with its ``run.json``, or check it for ``resume``; never mix runs.
 
-    checks = report_checks()
-    for job in jobs:
-        validate_parameters(job.notebook, job.parameters, checks=checks)
+    ``run.json`` records the run parameters and every report's own parameters; resuming with
+    other values for either fails naming the parameter.
+    """
+    record = run_dir / "run.json"
+    key = run.run_key()
+    reports = {j.key: dict(j.values) for j in jobs}
+    if run_dir.exists() and any(run_dir.iterdir()):
+        if not resume:
+            raise ParameterError(
+                f"run-id: {run_dir} exists already; pass --resume to continue it, or choose another --run-id"
+            )
+        if not record.is_file():
+            raise ParameterError(
+                f"run-id: {run_dir} is not a kommunebench run (no run.json); refusing to write into it"
+            )
+        saved = json.loads(record.read_text(encoding="utf-8"))
+        old = saved.get("parameters", {})
+        for k, v in key.items():
+            if old.get(k) != v:
+                raise ParameterError(
+                    f"--resume: the run {run_dir.name} was made with {k}={old.get(k)!r}, not {v!r}; start a new run"
+                )
+        old_reports = saved.get("reports", {})
+        for name, values in reports.items():
+            if name in old_reports:
+                for k, v in values.items():
+                    if old_reports[name].get(k) != v:
+                        raise ParameterError(
+                            f"--resume: the report {name} in run {run_dir.name} was made with "
+                            f"{k}={old_reports[name].get(k)!r}, not {v!r}; start a new run"
+                        )
+        reports = {**old_reports, **reports}
+        write_json_atomic({**saved, "reports": reports}, record)
+        return
+    run_dir.mkdir(parents=True, exist_ok=True)
+    write_json_atomic(
+        {"parameters": key, "reports": reports, "created": _dt.datetime.now(_dt.UTC).isoformat()}, record
+    )
 
 
 _KERNEL: Any = None  # the worker process's warm kernel (see analysis.report.render.WarmKernel)
@@ -103,116 +186,75 @@ _KERNEL: Any = None  # the worker process's warm kernel (see analysis.report.ren
 
 def _start_worker() -> None:
     """Worker initialiser: one kernel per worker, reused by every report it renders."""
+    import signal
     from multiprocessing.util import Finalize
 
+    from analysis.core.paths import notebooks_dir
     from analysis.report.render import WarmKernel
 
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops the queue on Ctrl-C
     global _KERNEL
     _KERNEL = WarmKernel(notebooks_dir())
     # worker processes end without running atexit handlers, but they do run these finalisers
     Finalize(_KERNEL, _KERNEL.shutdown, exitpriority=10)
 
 
-def _render(job: Job) -> tuple[str, float]:
+def _render(job: Job, inputs: Sequence[str]) -> tuple[str, float]:
     from analysis.report.render import render_report
 
     t0 = time.perf_counter()
     render_report(
         job.notebook,
-        job.parameters,
+        job.values,
         job.folder.parent,
         run_name=job.folder.name,
-        inputs=sorted(Path(job.parameters["data"]).glob("*.parquet")),
-        seed=int(job.parameters.get("seed", 0)),
+        inputs=inputs,
+        seed=int(job.values.get("seed", 0)),
         kernel=_KERNEL,
     )
     return str(job.folder), time.perf_counter() - t0
 
 
-def resolve_shared(shared: Mapping[str, Any]) -> dict[str, Any]:
-    """Make the shared parameters explicit: absolute data folder and the register year."""
-    import pandas as pd
-
-    from analysis.run.benchmark import resolve_data
-
-    out = dict(shared)
-    folder = resolve_data(out.get("data", ""))
-    out["data"] = str(folder.resolve())
-    years = sorted(
-        int(y) for y in pd.read_parquet(folder / "municipalities.parquet", columns=["year"])["year"].unique()
-    )
-    if out.get("year") is None:
-        out["year"] = years[-1]
-    elif int(out["year"]) not in years:
-        raise ValueError(f"year: {out['year']} is not in the register {folder} (it has {years})")
-    return out
-
-
-def open_run(run_dir: Path, shared: Mapping[str, Any], *, resume: bool) -> None:
-    """Create ``run_dir`` with its ``run.json``, or check it for ``resume``; never mix runs."""
-    record = run_dir / "run.json"
-    if run_dir.exists() and any(run_dir.iterdir()):
-        if not resume:
-            raise FileExistsError(
-                f"{run_dir}: run folder exists already; pass --resume to continue it, or choose another --run-id"
-            )
-        if not record.is_file():
-            raise FileExistsError(
-                f"{run_dir}: not a kommunebench run (no run.json); refusing to write into it"
-            )
-        saved = json.loads(record.read_text(encoding="utf-8"))["parameters"]
-        if saved != json.loads(json.dumps(dict(shared), default=str)):
-            raise ValueError(
-                f"{run_dir}: the run was made with other parameters ({saved}); start a new run instead"
-            )
-        return
-    run_dir.mkdir(parents=True, exist_ok=True)
-    write_json_atomic({"parameters": dict(shared), "created": _dt.datetime.now(_dt.UTC).isoformat()}, record)
-
-
 def run(
-    shared: Mapping[str, Any],
+    base: ReportParameters,
     *,
-    municipalities: Sequence[int | str] = (),
+    municipalities: Sequence[Municipality] = (),
     national: bool = True,
-    case_parameters: Mapping[str, Any] | None = None,
     run_dir: Path | None = None,
     resume: bool = False,
     jobs: int | None = None,
     progress: bool = True,
 ) -> tuple[Path, dict[str, float]]:
-    """Validate, fit once, and render every report of a run. Returns the run folder and timings."""
-    from analysis.run.benchmark import build
+    """Resolve, fit once, and render every report of a run. Returns the run folder and timings.
 
-    shared = resolve_shared(shared)
-    run_dir = Path(run_dir) if run_dir else reports_dir() / run_id(shared)
-    todo = plan(
-        run_dir, shared, municipalities=municipalities, national=national, case_parameters=case_parameters
-    )
+    Raises
+    ------
+    ParameterError
+        Anything the parameters, the data source or an existing run folder cannot serve —
+        before any kernel starts.
+    """
+    from analysis.run.benchmark import CACHE_FILE, build
+
+    source, run_params = resolve(base)
+    run_dir = Path(run_dir) if run_dir else reports_dir() / run_id(run_params.run_key())
+    todo = plan(run_dir, run_params, base, municipalities=municipalities, national=national)
     if not todo:
-        raise ValueError("nothing to render: ask for --national and/or municipalities")
-    _validate(todo)
-    open_run(run_dir, shared, resume=resume)
+        raise ParameterError("nothing to render: ask for the national reports and/or municipalities")
+    open_run(run_dir, run_params, todo, resume=resume)
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    from analysis.run.benchmark import CACHE_FILE
-
-    if not (run_dir / CACHE_FILE).is_file():
-        bm = build(
-            shared["data"],
-            year=shared.get("year"),
-            benefits=shared.get("benefits", "bm2018"),
-            spec=shared.get("spec", "pooled"),
-            bootstrap=shared.get("bootstrap", 1000),
-            seed=shared.get("seed", 0),
-        )
-        bm.save(run_dir)
+    cache = run_dir / CACHE_DIR
+    if not (cache / CACHE_FILE).is_file():
+        build(source, run_params).save(cache)
     timings["benchmark"] = time.perf_counter() - t0
+    inputs = sorted(source.provenance.inputs)
     pending = [j for j in todo if not j.done]
     workers = max(1, min(jobs or os.cpu_count() or 1, len(pending) or 1))
     t0 = time.perf_counter()
     per_report: list[float] = []
     if pending:
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+
         from tqdm import tqdm
 
         bar = tqdm(
@@ -221,13 +263,19 @@ def run(
         # "spawn": a forked child would inherit the parent's ZeroMQ context and threads (from an
         # earlier kernel in the same process) and can hang; a fresh interpreter cannot
         ctx = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_start_worker) as pool:
-            futures = {pool.submit(_render, j): j for j in pending}
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_start_worker)
+        try:
+            futures = {pool.submit(_render, j, inputs): j for j in pending}
             for fut in as_completed(futures):
                 _, seconds = fut.result()
                 per_report.append(seconds)
                 bar.update(1)
-        bar.close()
+        except BaseException:
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+        finally:
+            bar.close()
+        pool.shutdown(wait=True)
     timings["reports"] = time.perf_counter() - t0
     timings["n_rendered"] = float(len(pending))
     timings["n_skipped"] = float(len(todo) - len(pending))
@@ -236,93 +284,4 @@ def run(
     return run_dir, timings
 
 
-def _parse_param(text: str) -> tuple[str, Any]:
-    if "=" not in text:
-        raise SystemExit(f"--param: expected key=value, got {text!r}")
-    key, value = text.split("=", 1)
-    try:
-        return key.strip(), json.loads(value)
-    except json.JSONDecodeError:
-        return key.strip(), value
-
-
-def _parser(prog: str, command: str) -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog=prog,
-        description=(
-            "Render one case-municipality report."
-            if command == "report"
-            else "Render the national reports and case-municipality reports into reports/<run-id>/."
-        ),
-    )
-    p.add_argument("--data", default="", help="register folder (default: the embedded synthetic register)")
-    p.add_argument("--year", type=int, default=None, help="register year (default: the latest)")
-    p.add_argument("--benefits", default="bm2018", help="benefit set: bm2018, bm2019, all or a,b,c")
-    p.add_argument("--spec", default="pooled", choices=["pooled", "fe"])
-    p.add_argument("--bootstrap", type=int, default=1000, help="replicates for the rank intervals")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--publisher", default="kommunebench")
-    p.add_argument("--run-id", default=None, help="name of the run folder under reports/ (default: new)")
-    p.add_argument("--out", type=Path, default=None, help="parent folder of runs (default: reports/)")
-    p.add_argument(
-        "--resume", action="store_true", help="continue an interrupted run with the same parameters"
-    )
-    p.add_argument("--jobs", type=int, default=None, help="parallel renders (default: all cores)")
-    p.add_argument(
-        "--param", action="append", default=[], help="case-report parameter key=value (repeatable)"
-    )
-    if command == "report":
-        p.add_argument("--municipality", required=True, help="case municipality (name or code)")
-        p.add_argument("--national", action="store_true", help="also render the national reports")
-    else:
-        p.add_argument("--all", action="store_true", help="all 98 case reports")
-        p.add_argument("--municipality", action="append", default=[], help="a case municipality (repeatable)")
-        p.add_argument("--no-national", action="store_true", help="skip the national reports")
-    return p
-
-
-def main(
-    argv: list[str] | None = None, *, prog: str = "kommunebench reports", command: str = "reports"
-) -> int:
-    """``kommunebench report --municipality X`` and ``kommunebench reports [--all]``."""
-    args = _parser(prog, command).parse_args(argv)
-    shared = {
-        "data": args.data,
-        "year": args.year,
-        "benefits": args.benefits,
-        "spec": args.spec,
-        "bootstrap": args.bootstrap,
-        "seed": args.seed,
-        "publisher": args.publisher,
-    }
-    shared = resolve_shared(shared)
-    extra = dict(_parse_param(p) for p in args.param)
-    if command == "report":
-        munis: list[int | str] = [args.municipality]
-        national = args.national
-    else:
-        munis = list(codes()) if args.all else list(args.municipality)
-        national = not args.no_national
-    out = args.out or reports_dir()
-    run_dir = out / args.run_id if args.run_id else None
-    if run_dir is None:
-        run_dir = out / run_id(shared)
-    folder, timings = run(
-        shared,
-        municipalities=munis,
-        national=national,
-        case_parameters=extra,
-        run_dir=run_dir,
-        resume=args.resume,
-        jobs=args.jobs,
-    )
-    print(f"reports in {folder}")
-    print(
-        "benchmark {:.1f} s, {} report(s) in {:.1f} s{}".format(
-            timings["benchmark"],
-            int(timings["n_rendered"]),
-            timings["reports"],
-            f", {int(timings['n_skipped'])} already done" if timings["n_skipped"] else "",
-        )
-    )
-    return 0
+__all__ = ["CACHE_DIR", "Job", "case_folder", "check_run_id", "open_run", "plan", "resolve", "run", "run_id"]

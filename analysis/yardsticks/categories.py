@@ -33,9 +33,6 @@ Examples
 
 from __future__ import annotations
 
-import argparse
-import sys
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -217,57 +214,6 @@ def reclassified(table: pd.DataFrame) -> pd.DataFrame:
 
 
 # ----------------------------------------------------------------------------- command line
-
-
-def main(
-    argv: list[str] | None = None, *, prog: str = "kommunebench categories", command: str = "categories"
-) -> int:
-    """``kommunebench categories --data DIR [options] --out FILE.parquet``."""
-    parser = argparse.ArgumentParser(
-        prog=prog, description="STAR jobcenterindblik categories and KL's results-first alternative."
-    )
-    parser.add_argument("--data", required=True, type=Path, help="register folder (persons/municipalities)")
-    parser.add_argument(
-        "--benefits", default="bm2019", help="benefit set of the result target (default bm2019)"
-    )
-    parser.add_argument("--spec", default="pooled", choices=["pooled", "fe"], help="expected-caseload model")
-    parser.add_argument("--year", type=int, default=None, help="year of the focus data (default: latest)")
-    parser.add_argument("--focus1-threshold", type=float, default=FOCUS1_THRESHOLD)
-    parser.add_argument("--focus2-threshold", type=float, default=FOCUS2_THRESHOLD)
-    parser.add_argument(
-        "--out", required=True, type=Path, help="output Parquet file (one row per municipality)"
-    )
-    args = parser.parse_args(argv)
-
-    from analysis.core.io import write_parquet_atomic
-    from analysis.data.synth import load_register
-    from analysis.model import fit
-
-    try:
-        reg = load_register(args.data)
-        res = fit(reg.persons, reg.municipalities, benefits=args.benefits, spec=args.spec)
-        table, meta = categories_table(
-            res.tidy(),
-            reg.municipalities,
-            year=args.year,
-            focus1_threshold=args.focus1_threshold,
-            focus2_threshold=args.focus2_threshold,
-        )
-    except (ValueError, TypeError) as exc:
-        print(f"{prog}: error: {exc}", file=sys.stderr)
-        return 2
-    synthetic = bool(getattr(reg, "synthetic", False) or res.synthetic)
-    meta.update({"command": command, "synthetic": synthetic, "benefits": res.benefit_set, "spec": args.spec})
-    write_parquet_atomic(table, args.out, metadata=meta)
-    label = " (SYNTETISKE DATA)" if synthetic else ""
-    counts = table["category"].value_counts().sort_index()
-    print("; ".join(f"{k} {LABELS[int(k)]}: {v}" for k, v in counts.items()) + label)
-    print(
-        f"{meta['changed_category']} municipalities change category under KL's results-first order; "
-        f"{meta['outranked']} are listed below a municipality with a worse result"
-    )
-    print(f"wrote {args.out}", file=sys.stderr)
-    return 0
 
 
 def categories_table(

@@ -28,18 +28,16 @@ Examples
 
 from __future__ import annotations
 
-import argparse
-import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
-from analysis.core.validate import check_choice, keyed_by_code
+from analysis.core.params import check_choice
+from analysis.core.validate import keyed_by_code
 
 Orientation = Literal["input", "output"]
 RTS = Literal["crs", "vrs"]
@@ -1012,76 +1010,6 @@ def sensitivity(
 
 
 # ----------------------------------------------------------------------------- command line
-
-
-def main(
-    argv: list[str] | None = None, *, prog: str = "kommunebench efficiency", command: str = "efficiency"
-) -> int:
-    """``kommunebench efficiency --data DIR [options] --out FILE.parquet``."""
-    parser = argparse.ArgumentParser(
-        prog=prog,
-        description="DEA efficiency frontier of job centres (Rigsrevisionen 5/2018 style) and its sensitivity.",
-    )
-    parser.add_argument("--data", required=True, type=Path, help="register folder (persons/municipalities)")
-    parser.add_argument("--orientation", default="input", choices=ORIENTATIONS)
-    parser.add_argument("--rts", default="crs", choices=RTS_CHOICES)
-    parser.add_argument("--input", default="expenditure_per_fulltime", choices=INPUT_KINDS, dest="input_kind")
-    parser.add_argument("--outputs", default="eo", choices=OUTPUT_KINDS)
-    parser.add_argument("--spec", default="pooled", choices=["pooled", "fe"], help="expected-caseload model")
-    parser.add_argument(
-        "--shift", type=float, default=0.10, help="relative re-booking of expenditure (sensitivity)"
-    )
-    parser.add_argument("--seed", type=int, default=0, help="seed of the re-booked half and the bootstrap")
-    parser.add_argument(
-        "--bootstrap",
-        type=int,
-        default=0,
-        help="Simar-Wilson bootstrap replicates (0: none; slow, ~n LPs each)",
-    )
-    parser.add_argument("--out", required=True, type=Path, help="output Parquet file (one row per unit)")
-    args = parser.parse_args(argv)
-
-    from analysis.core.io import write_parquet_atomic
-    from analysis.data.synth import load_register
-    from analysis.model import fit_many
-
-    try:
-        reg = load_register(args.data)
-        # E/O needs one model per area; exits alone need only the benchmark total
-        areas = AREAS if args.outputs != "exits" else ("bm2018",)
-        fits = fit_many(reg.persons, reg.municipalities, benefit_sets=list(areas), spec=args.spec)
-        tidy = {a: r.tidy() for a, r in fits.items()}
-        units = jobcentre_units(reg.municipalities, tidy, input=args.input_kind, outputs=args.outputs)
-        table, meta = efficiency_table(
-            units,
-            orientation=args.orientation,
-            rts=args.rts,
-            shift=args.shift,
-            seed=args.seed,
-            bootstrap=args.bootstrap,
-        )
-    except (ValueError, TypeError) as exc:
-        print(f"{prog}: error: {exc}", file=sys.stderr)
-        return 2
-    synthetic = bool(getattr(reg, "synthetic", False))
-    meta.update(
-        {
-            "command": command,
-            "synthetic": synthetic,
-            "spec": args.spec,
-            "input": args.input_kind,
-            "outputs": args.outputs,
-        }
-    )
-    write_parquet_atomic(table, args.out, metadata=meta)
-    label = " (SYNTETISKE DATA)" if synthetic else ""
-    pot = ", ".join(f"{k} = {v:,.0f}" for k, v in meta["potential"].items())
-    print(
-        f"DEA {args.orientation}/{args.rts}: {len(table)} units, {int(table['efficient'].sum())} on the frontier{label}"
-    )
-    print(f"potential: {pot}")
-    print(f"wrote {args.out}", file=sys.stderr)
-    return 0
 
 
 def efficiency_table(

@@ -25,15 +25,12 @@ Examples
 
 from __future__ import annotations
 
-import argparse
-import sys
 from collections.abc import Sequence
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from analysis.core.benefits import resolve
+from analysis.core.params import BenefitSet
 
 LABELS: dict[str, str] = {
     "fulltime": "Fuldtidspersoner på offentlig forsørgelse",
@@ -46,7 +43,7 @@ LABELS: dict[str, str] = {
 def kl_measures(
     persons: pd.DataFrame,
     *,
-    benefits: str | Sequence[str] = "bm2018",
+    benefits: BenefitSet | str = "bm2018",
     year: int | None = None,
     codes: Sequence[int] | None = None,
 ) -> pd.DataFrame:
@@ -57,8 +54,8 @@ def kl_measures(
     persons : DataFrame
         Person register with ``year``, ``code``, the benefit share columns of ``benefits``,
         ``spell_months``, ``exited`` and ``employed_3m``.
-    benefits : str or sequence of str
-        Benefit set for measure (a): a set name, ``"a,b"`` or a list of group keys.
+    benefits : BenefitSet or str
+        Benefit set for measure (a), or a name :meth:`BenefitSet.parse` accepts.
     year : int, optional
         Register year; required when ``persons`` holds several years.
     codes : sequence of int, optional
@@ -91,7 +88,8 @@ def kl_measures(
     ----------
     KL (2010). Reform paper on the employment effort, October 2010.
     """
-    name, groups = resolve(benefits if isinstance(benefits, str) else list(benefits))
+    bset = BenefitSet.parse(benefits)
+    name, groups = bset.name, bset.groups
     need = ["code", "spell_months", "exited", "employed_3m", *groups]
     missing = [c for c in need if c not in persons.columns]
     if missing:
@@ -163,42 +161,3 @@ def kl_measures(
         }
     )
     return out
-
-
-def main(
-    argv: list[str] | None = None, *, prog: str = "kommunebench measures", command: str = "measures"
-) -> int:
-    """``kommunebench measures --data DIR [--benefits SET] [--year Y] --out FILE.parquet``."""
-    parser = argparse.ArgumentParser(prog=prog, description="KL's result measures (2010) per municipality.")
-    parser.add_argument("--data", required=True, type=Path, help="register folder (persons/municipalities)")
-    parser.add_argument("--benefits", default="bm2018", help="benefit set of the full-time measure")
-    parser.add_argument("--year", type=int, default=None, help="register year (default: latest)")
-    parser.add_argument(
-        "--out", required=True, type=Path, help="output Parquet file (one row per municipality)"
-    )
-    args = parser.parse_args(argv)
-
-    from analysis.core.io import write_parquet_atomic
-    from analysis.data.synth import load_register
-
-    try:
-        reg = load_register(args.data)
-        year = args.year if args.year is not None else int(reg.persons["year"].max())
-        codes = sorted(int(c) for c in pd.unique(reg.municipalities["code"]))
-        out = kl_measures(reg.persons, benefits=args.benefits, year=year, codes=codes)
-    except (ValueError, TypeError) as exc:
-        print(f"{prog}: error: {exc}", file=sys.stderr)
-        return 2
-    synthetic = bool(getattr(reg, "synthetic", False) or out.attrs["synthetic"])
-    meta = {
-        "command": command,
-        "benefits": out.attrs["benefits"],
-        "groups": out.attrs["groups"],
-        "year": year,
-        "synthetic": synthetic,
-    }
-    write_parquet_atomic(out.reset_index(), args.out, metadata=meta)
-    label = " (SYNTETISKE DATA)" if synthetic else ""
-    print(f"KL measures for {len(out)} municipalities, {year}, {out.attrs['benefits']}{label}")
-    print(f"wrote {args.out}", file=sys.stderr)
-    return 0

@@ -25,10 +25,7 @@ Examples
 
 from __future__ import annotations
 
-import argparse
-import sys
 from collections.abc import Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -293,50 +290,3 @@ def rammevilkaar_features(
     if missing:
         raise ValueError(f"municipalities: missing column(s) {missing}")
     return local[list(LOCAL_COLUMNS)].astype(float).join(comp, how="inner")
-
-
-def main(argv: list[str] | None = None, *, prog: str = "kommunebench peers", command: str = "peers") -> int:
-    """``kommunebench peers --data DIR [--method rammevilkaar|expected] [--k 7] --out FILE.parquet``."""
-    parser = argparse.ArgumentParser(
-        prog=prog, description="Comparison groups (sammenligningsgrupper) of municipalities."
-    )
-    parser.add_argument("--data", required=True, type=Path, help="register folder (persons/municipalities)")
-    parser.add_argument("--method", default="rammevilkaar", choices=["rammevilkaar", "expected"])
-    parser.add_argument("--k", type=int, default=7, help="group size (default 7)")
-    parser.add_argument(
-        "--benefits", default="bm2018", help="benefit set of the expected share (method expected)"
-    )
-    parser.add_argument("--year", type=int, default=None, help="year of the rammevilkår (default: latest)")
-    parser.add_argument(
-        "--out", required=True, type=Path, help="output Parquet file (code, peer, distance, rank)"
-    )
-    args = parser.parse_args(argv)
-
-    from analysis.core.io import write_parquet_atomic
-    from analysis.data.synth import load_register
-
-    meta: dict[str, object] = {"command": command, "method": args.method, "k": args.k}
-    try:
-        reg = load_register(args.data)
-        synthetic = bool(getattr(reg, "synthetic", False))
-        if args.method == "rammevilkaar":
-            feats = rammevilkaar_features(reg.persons, reg.municipalities, year=args.year)
-            out = comparison_groups(feats, k=args.k)
-            meta["columns"] = list(feats.columns)
-        else:
-            from analysis.model import fit
-
-            res = fit(reg.persons, reg.municipalities, benefits=args.benefits)
-            synthetic = synthetic or bool(res.synthetic)
-            out = expected_share_groups(res.tidy(), k=args.k)
-            meta["benefits"] = res.benefit_set
-    except (ValueError, TypeError) as exc:
-        print(f"{prog}: error: {exc}", file=sys.stderr)
-        return 2
-    meta["synthetic"] = synthetic
-    out["method"] = args.method
-    write_parquet_atomic(out, args.out, metadata=meta)
-    label = " (SYNTETISKE DATA)" if synthetic else ""
-    print(f"{out['code'].nunique()} comparison groups of {args.k} ({args.method}){label}")
-    print(f"wrote {args.out}", file=sys.stderr)
-    return 0

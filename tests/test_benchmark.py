@@ -1,5 +1,5 @@
-"""The shared benchmark context: parameters recorded by build(), save/load, cache checks and the
-report parameter checks (analysis.run.benchmark)."""
+"""The shared benchmark of a run: what build() records, what a source cannot feed, save/load
+and the cache checks (analysis.run.benchmark)."""
 
 from __future__ import annotations
 
@@ -13,20 +13,13 @@ from pandas.testing import assert_frame_equal
 
 from analysis.core.benefits import GROUPS
 from analysis.core.municipalities import codes
-from analysis.report.params import ParameterError, validate_in_notebook
+from analysis.core.params import ParameterError, parse_run
+from analysis.data.sources import Aggregates, PersonRegister, Provenance, aggregates_of_register
 from analysis.run import benchmark as context
-from analysis.run.benchmark import (
-    CACHE_FILE,
-    Benchmark,
-    build,
-    load,
-    open_benchmark,
-    report_checks,
-    resolve_data,
-)
+from analysis.run.benchmark import CACHE_FILE, Benchmark, build, load, open_benchmark
 from analysis.yardsticks.frontier import EXCLUDED_SMALL
 
-BOOTSTRAP = 200  # as in the small_benchmark fixture (tests/conftest.py)
+DRAWS = 200  # as in the small_benchmark fixture (tests/conftest.py)
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +32,7 @@ def saved(bm, tmp_path_factory):
     """The benchmark saved and read back once (a full save/load takes a few seconds)."""
     folder = tmp_path_factory.mktemp("saved")
     path = bm.save(folder)
-    return folder, path, load(folder, expect=dict(bm.parameters))
+    return folder, path, load(folder, expect=bm.params)
 
 
 @pytest.fixture(scope="module")
@@ -51,33 +44,35 @@ def light(bm, tmp_path_factory):
 
 
 # ----------------------------------------------------------------------------- build
-def test_build_records_its_parameters(bm, small_benchmark_register):
+def test_build_records_its_parameters_resolved_against_the_source(bm, small_benchmark_register):
     years = pd.read_parquet(small_benchmark_register / "municipalities.parquet")["year"]
-    assert dict(bm.parameters) == {
+    assert bm.params.run_key() == {
         "data": str(small_benchmark_register.resolve()),
-        "year": int(years.max()),  # default: the latest year in the register
-        "benefits": "bm2018",
+        "period": str(int(years.max())),  # default: the latest year in the register
+        "benefits": "bm2018",  # default of a person register
         "spec": "pooled",
-        "bootstrap": BOOTSTRAP,
+        "draws": DRAWS,
         "seed": 0,
     }
-    assert bm.benefit_set == "bm2018"
+    assert bm.period == str(int(years.max()))
+    assert bm.benefit_set.name == "bm2018"
     assert bm.main is bm.fits["bm2018"]
     assert set(bm.timings) == {"load", "fit", "history", "yardsticks"}
     assert all(v >= 0 for v in bm.timings.values())
 
 
 def test_benchmark_is_read_only(bm):
-    with pytest.raises(TypeError):
-        bm.parameters["seed"] = 1
     with pytest.raises(dataclasses.FrozenInstanceError):
-        bm.synthetic = False
+        bm.params = None
+    with pytest.raises(Exception, match="frozen"):
+        bm.params.seed = 1
 
 
 def test_inputs_are_the_register_files_with_their_sha256(bm, small_benchmark_register):
     files = sorted(small_benchmark_register.glob("*.parquet"))
     assert {"persons.parquet", "municipalities.parquet"} <= {p.name for p in files}
-    assert dict(bm.inputs) == {str(p.resolve()): hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
+    want = {str(p.resolve()): hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
+    assert dict(bm.provenance.inputs) == want
 
 
 def test_synthetic_flag_is_set_for_synthetic_data(bm):
@@ -94,6 +89,16 @@ def test_fits_cover_the_ranked_sets_and_every_group(bm):
     # pooled OLS: expected sums to actual nationally, for the main set
     t = bm.tidy()
     assert t["expected"].sum() == pytest.approx(t["actual"].sum(), rel=1e-9)
+
+
+def test_a_person_register_feeds_every_analysis_but_the_official_figures(bm):
+    assert set(bm.missing) == {"official"}
+    assert bm.has("categories")
+    assert bm.has("efficiency")
+    assert bm.has("measures")
+    assert bm.tradeoff is not None
+    assert bm.tradeoff.test is not None
+    assert bm.tradeoff.has_shifts
 
 
 def test_yardsticks_one_row_per_municipality(bm):
@@ -136,27 +141,57 @@ def test_units_without_actual_or_positive_expected_caseload_are_left_out_of_dea(
 
 
 @pytest.mark.parametrize(
-    ("kwargs", "name"),
+    ("raw", "name"),
     [
-        ({"spec": "ols"}, "spec"),
-        ({"benefits": "nonsense"}, "benefits"),
-        ({"bootstrap": -1}, "bootstrap"),
-        ({"bootstrap": True}, "bootstrap"),
-        ({"bootstrap": 2.5}, "bootstrap"),
-        ({"seed": -3}, "seed"),
-        ({"seed": "0"}, "seed"),
+        ({"period": "1999"}, "period: 1999 is not in the data"),
+        ({"benefits": "bm2019"}, None),
+        ({"spec": "fe"}, None),
     ],
 )
-def test_build_rejects_bad_parameters_before_reading(tmp_path, kwargs, name):
-    # tmp_path holds no register: the parameter is checked before anything is read
-    with pytest.raises(ValueError, match=name):
-        build(tmp_path, **kwargs)
+def test_build_checks_period_benefits_and_spec_against_the_source(small_benchmark_register, raw, name):
+    src = PersonRegister(small_benchmark_register)
+    params = parse_run({"draws": DRAWS, **raw})
+    if name is None:
+        assert build(src, params).params.run_key()[next(iter(raw))] == str(raw[next(iter(raw))])
+    else:
+        with pytest.raises(ParameterError, match=name) as err:
+            build(src, params)
+        assert src.periods[-1] in str(err.value)  # lists the periods it has
 
 
-def test_build_rejects_a_year_not_in_the_register(small_benchmark_register, bm):
-    with pytest.raises(ValueError, match=r"year: 1999 is not in the register") as err:
-        build(small_benchmark_register, year=1999, bootstrap=BOOTSTRAP)
-    assert str(bm.parameters["year"]) in str(err.value)  # lists the years it has
+def test_aggregates_source_feeds_the_model_and_says_what_it_lacks(small_benchmark_register):
+    src = aggregates_of_register(small_benchmark_register)
+    bm = build(src, parse_run({"draws": DRAWS}))
+    assert bm.main.estimator == "panel"
+    t = bm.tidy()
+    assert sorted(t["code"]) == codes()
+    # period effects: national expected equals actual in the period
+    assert t["expected"].sum() == pytest.approx(t["actual"].sum(), rel=1e-9)
+    assert (t["rank_lower"] <= t["rank"]).all()
+    assert (t["rank"] <= t["rank_upper"]).all()
+    assert set(bm.missing) == {"categories", "efficiency", "measures", "official"}
+    assert {m.reason for m in bm.missing.values()} == {"no_jobcentre_data", "no_spells", "not_published"}
+    assert bm.categories is None
+    assert bm.efficiency is None
+    assert bm.measures is None
+    assert bm.tradeoff is not None
+    assert bm.tradeoff.test is not None
+    with pytest.raises(ParameterError, match="spec: got 'fe'"):
+        build(src, parse_run({"spec": "fe"}))
+
+
+def test_aggregates_without_a_side_of_the_tradeoff_leave_the_test_out(small_benchmark_register):
+    full = aggregates_of_register(small_benchmark_register)
+    frame = full.frame.drop(columns=["ft_foertidspension"])
+    src = Aggregates(frame, provenance=Provenance(kind="folder", synthetic=True))
+    bm = build(src, parse_run({"draws": DRAWS}))
+    assert bm.missing["tradeoff_test"].detail == ("foertidspension",)
+    assert bm.missing["rank_shifts"].reason == "no_all_groups"
+    assert bm.tradeoff.test is None
+    assert not bm.tradeoff.has_shifts
+    assert "foertidspension" not in bm.tradeoff.groups
+    with pytest.raises(ParameterError, match="benefits: all needs foertidspension"):
+        build(src, parse_run({"benefits": "all"}))
 
 
 # ----------------------------------------------------------------------------- save / load
@@ -169,9 +204,9 @@ def test_save_writes_one_file(saved):
 def test_load_round_trip(bm, saved):
     _, _, back = saved
     assert isinstance(back, Benchmark)
-    assert dict(back.parameters) == dict(bm.parameters)
+    assert back.params == bm.params
     assert back.synthetic is bm.synthetic
-    assert dict(back.inputs) == dict(bm.inputs)
+    assert dict(back.provenance.inputs) == dict(bm.provenance.inputs)
     assert set(back.fits) == set(bm.fits)
     for name in bm.fits:
         assert_frame_equal(back.fits[name].tidy(), bm.fits[name].tidy(), obj=name)
@@ -180,34 +215,34 @@ def test_load_round_trip(bm, saved):
     assert_frame_equal(back.yardsticks(), bm.yardsticks())
     assert_frame_equal(back.features, bm.features)
     assert_frame_equal(back.municipalities, bm.municipalities)
-    with pytest.raises(TypeError):
-        back.parameters["seed"] = 1  # read-only again after loading
+    assert back.missing == bm.missing
 
 
 def test_loaded_benchmark_can_be_saved_again(light, tmp_path):
     again = load(light)
     again.save(tmp_path)
-    assert dict(load(tmp_path).parameters) == dict(again.parameters)
+    assert load(tmp_path).params == again.params
 
 
 @pytest.mark.parametrize(
     ("key", "value"),
-    [("bootstrap", 1000), ("seed", 7), ("spec", "fe"), ("benefits", "all"), ("year", 2019)],
+    [("draws", 1000), ("seed", 7), ("spec", "fe"), ("benefits", "all"), ("period", "2019")],
 )
 def test_load_expect_names_the_differing_parameter(bm, light, key, value):
-    expect = {**dict(bm.parameters), key: value}
+    saved = bm.params.run_key()
+    expect = parse_run({**saved, key: value})
     with pytest.raises(ValueError, match="other parameters") as err:
         load(light, expect=expect)
     msg = str(err.value)
-    assert f"{key}: saved {bm.parameters[key]!r}, asked {value!r}" in msg
+    assert f"{key}: saved {saved[key]!r}, asked {expect.run_key()[key]!r}" in msg
     assert CACHE_FILE in msg
-    others = [k for k in bm.parameters if k != key]
+    others = [k for k in saved if k != key]
     assert not any(f"{k}: saved" in msg for k in others)
 
 
-def test_load_expect_ignores_unset_values(bm, light):
-    back = load(light, expect={"year": None, "bootstrap": BOOTSTRAP, "seed": bm.parameters["seed"]})
-    assert dict(back.parameters) == dict(bm.parameters)
+def test_load_expect_ignores_unset_period_and_benefits(bm, light):
+    back = load(light, expect=parse_run({**bm.params.run_key(), "period": "", "benefits": ""}))
+    assert back.params == bm.params
 
 
 def test_load_missing_file(tmp_path):
@@ -257,109 +292,9 @@ def test_load_foreign_file_gives_a_clear_error(tmp_path, light, write, match):
 
 
 def test_open_benchmark_reads_the_cache_when_parameters_match(bm, light, small_benchmark_register):
-    got = open_benchmark(small_benchmark_register, cache=light, bootstrap=BOOTSTRAP)
+    asked = parse_run({"data": str(small_benchmark_register), "draws": DRAWS})
+    got = open_benchmark(asked, cache=light)
     assert got.fits == {}  # the light copy: read from the cache, not rebuilt
-    assert dict(got.parameters) == dict(bm.parameters)
-    with pytest.raises(ValueError, match=r"bootstrap: saved 200, asked 1000"):
-        open_benchmark(small_benchmark_register, cache=light)  # default bootstrap=1000
-
-
-def test_start_report_checks_kind_and_case(light, small_benchmark_register):
-    with pytest.raises(ValueError, match="kind"):
-        context.start_report("nonsense", data=str(small_benchmark_register))
-    with pytest.raises(ValueError, match="municipality"):
-        context.start_report(
-            "case", data=str(small_benchmark_register), cache=str(light), bootstrap=BOOTSTRAP, year=None
-        )
-
-
-# ----------------------------------------------------------------------------- resolve_data
-def test_resolve_data_accepts_a_register_folder(small_benchmark_register):
-    assert resolve_data(str(small_benchmark_register)) == small_benchmark_register
-    assert resolve_data(small_benchmark_register) == small_benchmark_register
-
-
-def test_resolve_data_names_the_missing_files(tmp_path, small_benchmark_register):
-    with pytest.raises(ValueError, match=r"parameter 'data'.*persons\.parquet, municipalities\.parquet"):
-        resolve_data(tmp_path)
-    (tmp_path / "persons.parquet").write_bytes((small_benchmark_register / "persons.parquet").read_bytes())
-    with pytest.raises(ValueError, match="parameter 'data'") as err:
-        resolve_data(str(tmp_path))
-    assert "municipalities.parquet" in str(err.value)
-    assert "persons.parquet" not in str(err.value)
-    assert "kommunebench synth" not in str(err.value)  # the build hint is for the default only
-
-
-def test_resolve_data_empty_means_the_synthetic_default(monkeypatch, tmp_path, small_benchmark_register):
-    import analysis.core.paths
-
-    monkeypatch.setattr(analysis.core.paths, "synthetic_default_dir", lambda: small_benchmark_register)
-    assert resolve_data("") == small_benchmark_register
-    assert resolve_data("  ") == small_benchmark_register
-    monkeypatch.setattr(analysis.core.paths, "synthetic_default_dir", lambda: tmp_path)
-    with pytest.raises(ValueError, match="kommunebench synth") as err:
-        resolve_data("")
-    assert str(tmp_path) in str(err.value)
-
-
-# ----------------------------------------------------------------------------- report_checks
-def test_report_checks_cover_the_notebook_parameters():
-    checks = report_checks()
-    want = {"data", "year", "benefits", "spec", "bootstrap", "seed", "municipality", "n_peers", "cases"}
-    assert want <= set(checks)
-    assert all(callable(c) for c in checks.values())
-
-
-def test_report_checks_accept_valid_values(small_benchmark_register):
-    values = {
-        "data": str(small_benchmark_register),
-        "year": 2024,
-        "benefits": "bm2019",
-        "spec": "fe",
-        "bootstrap": 0,
-        "seed": 3,
-        "municipality": "Nyborg",
-        "n_peers": 20,
-        "cases": "København, 450,",
-    }
-    assert dict(validate_in_notebook(checks=report_checks(), **values)) == values
-
-
-@pytest.mark.parametrize(
-    ("name", "value"),
-    [
-        ("municipality", "Atlantis"),
-        ("municipality", 999),
-        ("cases", "Nyborg,Atlantis"),
-        ("year", 1850),
-        ("year", 3000),
-        ("year", "2024"),
-        ("benefits", "kontanthjaelp,pension"),
-        ("spec", "ols"),
-        ("bootstrap", -1),
-        ("bootstrap", "many"),
-        ("bootstrap", 2.5),
-        ("n_peers", 0),
-        ("n_peers", 21),
-        ("n_peers", "7"),
-        ("seed", -1),
-        ("seed", True),
-        ("side_a", "kontanthjaelp,pension"),
-        ("side_b", "foertidspension;fleksjob"),
-    ],
-)
-def test_report_checks_reject_with_the_parameter_named(name, value):
-    with pytest.raises(ParameterError) as err:
-        validate_in_notebook(checks=report_checks(), **{name: value})
-    msg = str(err.value)
-    assert msg.startswith(f"parameter {name!r}: ")
-    assert msg.count("parameter '") == 1
-
-
-def test_report_checks_reject_a_folder_without_register(tmp_path):
-    with pytest.raises(ParameterError) as err:
-        validate_in_notebook(checks=report_checks(), data=str(tmp_path))
-    msg = str(err.value)
-    assert msg.startswith("parameter 'data': ")
-    assert msg.count("parameter 'data'") == 1
-    assert str(tmp_path) in msg
+    assert got.params == bm.params
+    with pytest.raises(ValueError, match=r"draws: saved 200, asked 1000"):
+        open_benchmark(parse_run({"data": str(small_benchmark_register)}), cache=light)  # default draws
