@@ -35,8 +35,9 @@ Sources: ``shared/METHOD.md`` and the Y30R21 ``PROVENANCE.md`` (labels; the thre
 2019 additions), bm.dk's area pages as summarised in the method notes (sygedagpenge +
 jobafklaringsforløb), VIVE's 2018 categories (the "mv." members). **Inference:** that
 "Ydelsesgrupper i alt" is the 2019 set. In the file the total equals the sum of the three areas
-within the rounding of the counts (|total − sum| ≤ 20 full-time persons in 582 of the 588
-kommune × period cells, at most 40 in the others, all in København and Aarhus), so
+within the rounding of the counts (|total − sum| ≤ 20 full-time persons, the most four
+numbers rounded to 10 allow, in 584 of the 588 kommune × period cells; 30–40 in København
+2021QMAT04 and Aarhus 2021QMAT04–2022QMAT04, about 0.1 % of their totals), so
 ledighedsydelse and ressourceforløb cannot be a fourth area on top of the three: they must sit
 inside them (most likely "Kontanthjælp mv."; jobindsats does not say where). The keys
 ``dagpenge``, ``sygedagpenge`` and ``kontanthjaelp`` therefore denote the Y30R21 *areas*, which
