@@ -76,6 +76,7 @@ import json
 import math
 import re
 from collections.abc import Mapping
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -174,10 +175,17 @@ def period_window(period: str) -> tuple[pd.Period, pd.Period]:
 
 def year_weights(period: str) -> dict[int, float]:
     """Share of the period's 12 months falling in each calendar year (the weights sum to 1)."""
+    return dict(_year_weights(period))
+
+
+@lru_cache(maxsize=64)
+def _year_weights(period: str) -> tuple[tuple[int, float], ...]:
     start, _ = period_window(period)
-    months = pd.period_range(start, periods=12, freq="M")
-    years = pd.Series(months.year).value_counts().sort_index()
-    return {int(y): float(n) / 12.0 for y, n in years.items()}
+    counts: dict[int, int] = {}
+    for k in range(12):
+        year = (start + k).year
+        counts[year] = counts.get(year, 0) + 1
+    return tuple((y, n / 12.0) for y, n in sorted(counts.items()))
 
 
 # ----------------------------------------------------------------------------------- y30r21 actual
