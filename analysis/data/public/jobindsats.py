@@ -809,7 +809,7 @@ def load_monthly(root: Path | None = None, *, wide: bool = False) -> pd.DataFram
     latest = _latest_periods(data, p)
     by_slug = {slug(n): c for n, c in _registry_items()}
 
-    frames: list[pd.DataFrame] = []
+    parts: list[tuple[int, list[int], str, str, np.ndarray]] = []
     seen: dict[int, str] = {}
     for key, entry in munis.items():
         where = f"municipalities[{key!r}]"
@@ -826,11 +826,20 @@ def load_monthly(root: Path | None = None, *, wide: bool = False) -> pd.DataFram
             continue
         seen[code] = key
         for section in dict.fromkeys(s[0] for s in MONTHLY_SERIES.values()):
-            frames.extend(_monthly_section(entry, section, code, where, latest.get(section), p))
+            parts.extend(_monthly_section(entry, section, code, where, latest.get(section), p))
     check_complete(seen, p, where="municipalities")
     p.raise_if_any()
 
-    long = pd.concat(frames, ignore_index=True)
+    sizes = [len(part[1]) for part in parts]
+    long = pd.DataFrame(
+        {
+            "code": np.repeat([part[0] for part in parts], sizes),
+            "month": pd.PeriodIndex.from_ordinals(np.concatenate([part[1] for part in parts]), freq="M"),
+            "measure": np.repeat([part[2] for part in parts], sizes),
+            "series": np.repeat([part[3] for part in parts], sizes),
+            "value": np.concatenate([part[4] for part in parts]),
+        }
+    )
     long = long.sort_values(["code", "month", "series"], kind="stable").reset_index(drop=True)
     long = long.astype({"code": "int64", "measure": "str", "series": "str", "value": "float64"})
     measures = {k: v[2] for k, v in MONTHLY_SERIES.items()}
@@ -874,7 +883,7 @@ def _monthly_section(
     where: str,
     latest: pd.Period | None,
     p: Problems,
-) -> list[pd.DataFrame]:
+) -> list[tuple[int, list[int], str, str, np.ndarray]]:
     sec = entry.get(section)
     path = f"{where}.{section}"
     if not isinstance(sec, dict):
@@ -884,16 +893,17 @@ def _monthly_section(
     if not isinstance(labels, list) or not labels:
         p.add(f"{path}.labels: missing or empty list of months")
         return []
-    months: list[pd.Period] = []
+    months: list[int] = []  # months since 1970-01, the ordinal of a monthly pandas.Period
     ok = True
+    last = latest.ordinal if latest is not None else None
     for i, lab in enumerate(labels):
         if not isinstance(lab, str) or not _MONTH.match(lab):
             p.add(f"{path}.labels[{i}]: {lab!r} is not a month like 2021M08")
             ok = False
             continue
         y, m = lab.split("M")
-        month = pd.Period(year=int(y), month=int(m), freq="M")
-        if latest is not None and month > latest:
+        month = (int(y) - 1970) * 12 + int(m) - 1
+        if last is not None and month > last:
             p.add(f"{path}.labels[{i}]: {lab} is later than the latest period {latest} in meta.sourceStatus")
             ok = False
         months.append(month)
@@ -915,26 +925,21 @@ def _monthly_section(
             n = len(values) if isinstance(values, list) else None
             p.add(f"{path}.{field}: expected a list of {len(labels)} values (one per label), found {n}")
             continue
-        nums = np.empty(len(values))
-        for i, v in enumerate(values):
-            if v is None:
-                nums[i] = np.nan  # suppressed by jobindsats (small numbers)
-            elif isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v):
-                nums[i] = float(v)
-            else:
-                p.add(f"{path}.{field}[{i}] ({labels[i]}): {v!r} is not a number; expected a number or null")
-                nums[i] = np.nan
-        out.append(
-            pd.DataFrame(
-                {
-                    "code": code,
-                    "month": pd.PeriodIndex(months, freq="M"),
-                    "measure": measure,
-                    "series": key,
-                    "value": nums,
-                }
+        # None = suppressed by jobindsats (small numbers): kept missing
+        if all(v is None or type(v) in (int, float) for v in values):
+            nums = np.array([np.nan if v is None else v for v in values], dtype=float)
+        else:
+            nums = np.full(len(values), np.nan)
+        bad = [
+            i
+            for i, v in enumerate(values)
+            if not (v is None or (type(v) in (int, float) and math.isfinite(v)))
+        ]
+        for i in bad[:10]:
+            p.add(
+                f"{path}.{field}[{i}] ({labels[i]}): {values[i]!r} is not a number; expected a number or null"
             )
-        )
+        out.append((code, months, measure, key, nums))
     return out
 
 
