@@ -265,7 +265,7 @@ def test_official_actual_side_equals_the_actual_file(official, actual):
 
 
 def _official_copy(tmp_path: Path, change: Callable[[list[str]], list[str]]) -> Path:
-    src = raw_dir() / Y30 / jobindsats.OFFICIAL_FILE
+    src = verified_file(Y30, jobindsats.OFFICIAL_FILE)
     out = tmp_path / "download.jsonl"
     out.write_text(
         "".join(change(src.read_text(encoding="utf-8").splitlines(keepends=True))), encoding="utf-8"

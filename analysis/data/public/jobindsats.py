@@ -15,31 +15,32 @@ municipality ``code``:
 
 Ydelsesgrupper → benefit keys
 -----------------------------
-=========================  ===============  ====================================================
-Y30R21 label               key              content
-=========================  ===============  ====================================================
-``A-dagpenge mv.``         ``dagpenge``     dagpengeområdet: a-dagpenge (in VIVE's 2018
-                                            categories also kontantydelse and
-                                            arbejdsmarkedsydelse)
-``Sygedagpenge mv.``       ``sygedagpenge`` sygedagpengeområdet: sygedagpenge and
-                                            jobafklaringsforløb (bm.dk's area list)
-``Kontanthjælp mv.``       ``kontanthjaelp`` kontanthjælpsområdet: kontanthjælp,
-                                            uddannelseshjælp, integrationsydelse (VIVE 2018
-                                            adds revalidering, forrevalidering)
-``Ydelsesgrupper i alt``   ``bm2019``       the overall list: every benefit in the Ministry's
-                                            benchmark since May 2019 (the three areas plus
-                                            ledighedsydelse and ressourceforløb)
-=========================  ===============  ====================================================
+=========================  =================  ==================================================
+Y30R21 label               key                content
+=========================  =================  ==================================================
+``A-dagpenge mv.``         ``dagpenge``       dagpengeområdet: a-dagpenge (in VIVE's 2018
+                                              categories also kontantydelse and
+                                              arbejdsmarkedsydelse)
+``Sygedagpenge mv.``       ``sygedagpenge``   sygedagpengeområdet: sygedagpenge and
+                                              jobafklaringsforløb (bm.dk's area list)
+``Kontanthjælp mv.``       ``kontanthjaelp``  kontanthjælpsområdet: kontanthjælp,
+                                              uddannelseshjælp, integrationsydelse (VIVE 2018
+                                              adds revalidering, forrevalidering)
+``Ydelsesgrupper i alt``   ``bm2019``         the overall list: every benefit in the Ministry's
+                                              benchmark since May 2019 (the three areas with
+                                              ledighedsydelse and ressourceforløb)
+=========================  =================  ==================================================
 
-Sources: ``shared/METHOD.md`` and the Y30R21 ``PROVENANCE.md`` (labels; the three areas; the May
-2019 additions), bm.dk's area pages as summarised in the method notes (sygedagpenge +
+Sources: the project's method notes and the Y30R21 ``PROVENANCE.md`` (labels; the three areas;
+the May 2019 additions), bm.dk's area pages as summarised in the method notes (sygedagpenge +
 jobafklaringsforløb), VIVE's 2018 categories (the "mv." members). **Inference:** that
 "Ydelsesgrupper i alt" is the 2019 set. In the file the total equals the sum of the three areas
-within the rounding of the counts (|total − sum| ≤ 20 full-time persons, the most four
+within the rounding of the counts (|total − sum| ≤ 20 full-time persons, the most that four
 numbers rounded to 10 allow, in 584 of the 588 kommune × period cells; 30–40 in København
 2021QMAT04 and Aarhus 2021QMAT04–2022QMAT04, about 0.1 % of their totals), so
 ledighedsydelse and ressourceforløb cannot be a fourth area on top of the three: they must sit
-inside them (most likely "Kontanthjælp mv."; jobindsats does not say where). The keys
+inside them (jobindsats does not say in which; "Kontanthjælp mv." or "Sygedagpenge mv." are
+both plausible). The keys
 ``dagpenge``, ``sygedagpenge`` and ``kontanthjaelp`` therefore denote the Y30R21 *areas*, which
 are broader than the register groups of the same name in :mod:`analysis.core.benefits`.
 
