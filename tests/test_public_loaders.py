@@ -437,6 +437,13 @@ def test_komgrp_failures(tmp_path):
         dst.load_komgrp(root2)
 
 
+def test_komgrp_unknown_group_fails(tmp_path):
+    root = copy_sources(tmp_path, KOM)
+    edit(root, KOM, dst.KOMGRP_FILE, lambda t: t.replace('"5";1;Landkommuner', '"6";1;Landkommuner'))
+    with raises("group '6' 'Landkommuner'", dst.KOMGRP_FILE, "line 73"):
+        dst.load_komgrp(root)
+
+
 def test_komgrp_changed_file_fails(tmp_path):
     root = copy_sources(tmp_path, KOM)
     edit(root, KOM, dst.KOMGRP_FILE, lambda t: t.replace("Landkommuner", "Landkommuner "), record=False)
@@ -512,6 +519,7 @@ def test_monthly_duplicate_month_fails(tmp_path):
 def test_monthly_unknown_period_and_bad_value_fail(tmp_path):
     def later(d):
         d["municipalities"]["nyborg"]["unemployment"]["labels"][-1] = "2026M09"
+        d["municipalities"]["odense"]["unemployment"]["labels"][0] = "2021-08"
         d["municipalities"]["aeroe"]["cashAssistance"]["fullTime"][3] = "12"
 
     root = _monthly_edit(tmp_path, later)
@@ -520,6 +528,7 @@ def test_monthly_unknown_period_and_bad_value_fail(tmp_path):
         "dashboard-data.json",
         "municipalities['nyborg'].unemployment.labels[59]",
         "municipalities['aeroe'].cashAssistance.fullTime[3] (2021M11): '12' is not a number",
+        "municipalities['odense'].unemployment.labels[0]: '2021-08' is not a month",
     ):
         jobindsats.load_monthly(root)
 
