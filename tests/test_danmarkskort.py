@@ -1,4 +1,7 @@
-"""The real Danmarkskort: DAGI boundaries (loader)."""
+"""The real Danmarkskort: DAGI boundaries (loader) and the choropleth drawn on them.
+
+Figure tests assert on the figure's objects (axes, collections, patches, texts), never on pixels.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +10,24 @@ import re
 import shutil
 import time
 
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np
+import pandas as pd
 import pytest
+import shapely
 
 from analysis.core.io import file_sha256
-from analysis.core.municipalities import codes
+from analysis.core.municipalities import UnknownMunicipalityError, codes
 from analysis.core.paths import raw_dir
 from analysis.core.validate import InputError
 from analysis.data.public.geo import CHRISTIANSOE, FILE, SOURCE, load_boundaries
+from analysis.report.danmarkskort import FIGSIZE, MISSING_LABEL, choropleth, colour_limits
+from analysis.report.theme import ACCENT
+
+LABEL = "Forskel mellem faktisk og forventet andel, pct.-point"
 
 
 # --------------------------------------------------------------------------- loader
@@ -57,6 +71,13 @@ def test_boundaries_cached_and_copied():
     a.loc[450, "name"] = "changed"
     assert load_boundaries().loc[450, "name"] == "Nyborg"
     assert b.loc[450, "name"] == "Nyborg"
+
+
+def test_attribution_is_the_one_the_provenance_asks_for():
+    from analysis.data.public.geo import ATTRIBUTION
+
+    prov = (raw_dir() / SOURCE / "PROVENANCE.md").read_text(encoding="utf-8")
+    assert f'Attribute as: "{ATTRIBUTION}"' in prov
 
 
 def _copy_raw(tmp_path, edit):
@@ -123,3 +144,220 @@ def test_edited_copy_does_not_poison_the_cache(tmp_path):
     with pytest.raises(InputError):
         load_boundaries(root=tmp_path)
     assert len(load_boundaries()) == 98
+
+
+# --------------------------------------------------------------------------- figure
+@pytest.fixture(scope="module")
+def gap():
+    return pd.Series(np.random.default_rng(4).normal(0, 1.6, 98), index=codes())
+
+
+def _axes(fig):
+    return {ax.get_label(): ax for ax in fig.axes}
+
+
+def _gid(ax, gid):
+    return [a for a in (*ax.collections, *ax.patches, *ax.texts, *ax.lines) if a.get_gid() == gid]
+
+
+def _n_paths(ax, gid):
+    return sum(len(c.get_paths()) for c in _gid(ax, gid))
+
+
+def test_figure_layout_and_colour_bar(gap):
+    fig = choropleth(gap, highlight=450, label=LABEL)
+    ax = _axes(fig)
+    assert list(ax) == ["danmarkskort", "bornholm", "hovedstadsomraadet", "farveskala"]
+    assert tuple(fig.get_size_inches()) == pytest.approx(FIGSIZE)
+    assert 15.5 <= FIGSIZE[0] * 2.54 <= 16.5  # the report's A4 text width
+    # exactly one colour bar, horizontal, with the given label, centred in the figure
+    bars = [a for a in fig.axes if a.get_xlabel() or a.get_ylabel()]
+    assert bars == [ax["farveskala"]]
+    assert ax["farveskala"].get_xlabel() == LABEL
+    box = ax["farveskala"].get_position()
+    assert box.width > 3 * box.height
+    assert (box.x0 + box.x1) / 2 == pytest.approx(0.5, abs=1e-6)
+    texts = [t.get_text() for t in fig.texts]
+    assert "← Færre end forventet" in texts
+    assert "Flere end forventet →" in texts
+    # the maps have no ticks, no grid and equal aspect; the main map no frame
+    for name in ("danmarkskort", "bornholm", "hovedstadsomraadet"):
+        a = ax[name]
+        assert len(a.get_xticks()) == 0
+        assert len(a.get_yticks()) == 0
+        assert a.get_aspect() == 1.0
+    assert not any(s.get_visible() for s in ax["danmarkskort"].spines.values())
+
+
+def test_every_municipality_drawn_once_christiansoe_left_out(gap):
+    fig = choropleth(gap, label=LABEL)
+    ax = _axes(fig)
+    assert _n_paths(ax["danmarkskort"], "kommuner") == 97
+    assert _n_paths(ax["bornholm"], "kommuner") == 1
+    assert _n_paths(ax["danmarkskort"], "kommuner-uden-vaerdi") == 0
+    with pytest.raises(UnknownMunicipalityError, match=r"\[411\]"):
+        choropleth(pd.concat([gap, pd.Series({CHRISTIANSOE: 0.0})]), label=LABEL)
+
+
+def test_bornholm_in_framed_inset_upper_right_over_sea(gap):
+    fig = choropleth(gap, label=LABEL)
+    ax = _axes(fig)
+    main, born = ax["danmarkskort"], ax["bornholm"]
+    assert all(s.get_visible() for s in born.spines.values())  # thin frame
+    assert max(s.get_linewidth() for s in born.spines.values()) <= 1.0
+    mb, bb = main.get_position(), born.get_position()
+    assert bb.x1 == pytest.approx(mb.x1)  # upper right corner
+    assert bb.y1 == pytest.approx(mb.y1)
+    assert bb.width < 0.25 * mb.width
+    # the box covers no land of the main map: its corners in the main map's coordinates
+    fig.canvas.draw()  # fix the aspect-adjusted axes positions
+    to_data = main.transData.inverted()
+    (x0, y0), (x1, y1) = to_data.transform(born.get_window_extent().get_points())
+    land = shapely.union_all(load_boundaries().drop(index=400).geometry.to_numpy())
+    assert not land.intersects(shapely.box(x0, y0, x1, y1))
+    # the inset shows Bornholm at the main map's scale
+    sx = np.diff(main.get_xlim())[0] / main.get_window_extent().width
+    sb = np.diff(born.get_xlim())[0] / born.get_window_extent().width
+    assert sb == pytest.approx(sx, rel=0.02)
+
+
+@pytest.mark.parametrize(
+    ("code", "name", "label_axes", "outlined"),
+    [
+        (450, "Nyborg", "danmarkskort", ["danmarkskort"]),
+        (101, "København", "hovedstadsomraadet", ["danmarkskort", "hovedstadsomraadet"]),
+        (400, "Bornholm", "bornholm", ["bornholm"]),
+    ],
+)
+def test_highlight_outlined_in_accent_and_named(gap, code, name, label_axes, outlined):
+    from matplotlib.colors import same_color
+
+    fig = choropleth(gap, highlight=code, label=LABEL)
+    ax = _axes(fig)
+    for axname, a in ax.items():
+        lines = _gid(a, "fremhaevet")
+        if axname in outlined:
+            assert len(lines) == 1
+            assert same_color(lines[0].get_edgecolor(), ACCENT)
+            assert lines[0].get_linewidth() >= 1.2
+            assert lines[0].get_facecolor()[3] == 0  # outline only
+        else:
+            assert lines == []
+    names = [t for a in fig.axes for t in _gid(a, "fremhaevet-navn")]
+    assert [t.get_text() for t in names] == [name]
+    assert names[0].axes is ax[label_axes]
+    assert same_color(names[0].get_color(), ACCENT)
+
+
+@pytest.mark.parametrize("code", [860, 550, 825, 563, 376, 101, 147, 169, 217, 185])
+def test_highlight_name_stays_inside_its_map(gap, code):
+    # Edge cases: the far north (Hjørring, Læsø), the south-west corner (Tønder, Fanø), the
+    # south (Guldborgsund), the capital area and the edge of its enlargement.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    fig = choropleth(gap, highlight=code, label=LABEL)
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    (text,) = [t for a in fig.axes for t in _gid(a, "fremhaevet-navn")]
+    box, host = text.get_window_extent(renderer), text.axes.get_window_extent(renderer)
+    assert host.x0 <= box.x0
+    assert box.x1 <= host.x1
+    assert host.y0 <= box.y0
+    assert box.y1 <= host.y1
+    for other in fig.axes:
+        if other is not text.axes and other.get_label() != "danmarkskort":
+            assert not other.get_window_extent(renderer).overlaps(box), other.get_label()
+
+
+def test_colour_limits_symmetric_around_center(gap):
+    fig = choropleth(gap, label=LABEL)
+    (coll,) = _gid(_axes(fig)["danmarkskort"], "kommuner")
+    norm = coll.norm
+    assert norm.vmin == -norm.vmax
+    assert norm.vmax >= gap.abs().max()  # default: nothing beyond the scale
+    assert norm.vmax <= 1.25 * gap.abs().max()  # rounded up to a round number, not far beyond
+    shifted = choropleth(gap + 2.0, center=1.5, label=LABEL)
+    (coll,) = _gid(_axes(shifted)["danmarkskort"], "kommuner")
+    assert (coll.norm.vmin + coll.norm.vmax) / 2 == pytest.approx(1.5)
+    assert coll.norm.vmax - 1.5 >= (gap + 0.5).abs().max()
+
+
+def test_colour_limits_quantile_and_extend_arrows():
+    s = pd.Series([-1.0, -0.5, 0.2, 0.8, 9.0])
+    assert colour_limits(s) == (-10.0, 10.0, "neither")
+    lo, hi, extend = colour_limits(s, quantile=0.75)  # |s| sorted: 0.2 0.5 0.8 1 9
+    assert (lo, hi, extend) == (-1.0, 1.0, "max")
+    assert colour_limits(s, limit=0.7) == (-0.7, 0.7, "both")
+    with pytest.raises(ValueError, match="quantile"):
+        colour_limits(s, quantile=0)
+    with pytest.raises(ValueError, match="limit"):
+        colour_limits(s, limit=-1)
+
+
+def test_extend_arrow_on_the_colour_bar(gap):
+    outlier = gap.copy()
+    outlier[840] = 25.0
+    fig = choropleth(outlier, label=LABEL, quantile=0.95)
+    cax = _axes(fig)["farveskala"]
+    assert cax._colorbar.extend == "max"
+    (coll,) = _gid(_axes(fig)["danmarkskort"], "kommuner")
+    assert coll.norm.vmax < 25.0
+
+
+def test_ticks_in_danish_number_format():
+    s = pd.Series(np.linspace(-0.7, 0.6, 98), index=codes())
+    fig = choropleth(s, label=LABEL)
+    cax = _axes(fig)["farveskala"]
+    fig.canvas.draw()
+    labels = [t.get_text() for t in cax.get_xticklabels()]
+    assert labels == ["\u22120,8", "\u22120,4", "0,0", "+0,4", "+0,8"]
+
+
+def test_missing_values_drawn_hatched_and_said_so(gap):
+    # Documented choice: municipalities without a value are drawn hatched grey and the legend
+    # says "Ingen værdi"; they are never coloured as if "as expected".
+    values = gap.drop([101, 860, 400])
+    values[450] = np.nan
+    fig = choropleth(values, label=LABEL)
+    ax = _axes(fig)
+    assert _n_paths(ax["danmarkskort"], "kommuner-uden-vaerdi") == 3
+    assert _n_paths(ax["danmarkskort"], "kommuner") == 94
+    assert _n_paths(ax["bornholm"], "kommuner-uden-vaerdi") == 1
+    assert _n_paths(ax["hovedstadsomraadet"], "kommuner-uden-vaerdi") == 1  # København
+    (hatch,) = _gid(ax["danmarkskort"], "kommuner-uden-vaerdi-skravering")
+    assert hatch.get_hatch()
+    assert MISSING_LABEL in [t.get_text() for t in fig.texts]
+    # no missing values: no "Ingen værdi" in the legend
+    assert MISSING_LABEL not in [t.get_text() for t in choropleth(gap, label=LABEL).texts]
+
+
+def test_bad_values_fail_clearly(gap):
+    with pytest.raises(TypeError, match="pandas Series"):
+        choropleth(gap.to_dict(), label=LABEL)
+    with pytest.raises(UnknownMunicipalityError, match=r"\[999\]"):
+        choropleth(pd.concat([gap, pd.Series({999: 1.0})]), label=LABEL)
+    with pytest.raises(ValueError, match="duplicated"):
+        choropleth(pd.concat([gap, gap.iloc[:1]]), label=LABEL)
+    with pytest.raises(ValueError, match="infinite"):
+        choropleth(gap.replace(gap.iloc[0], np.inf), label=LABEL)
+    with pytest.raises(ValueError, match="no municipality has a value"):
+        choropleth(gap * np.nan, label=LABEL)
+    with pytest.raises(UnknownMunicipalityError):
+        choropleth(gap, highlight="Atlantis", label=LABEL)
+
+
+def test_without_capital_inset(gap):
+    fig = choropleth(gap.drop([860]), highlight=101, label=LABEL, capital_inset=False)
+    ax = _axes(fig)
+    assert list(ax) == ["danmarkskort", "bornholm", "farveskala", "uden-vaerdi"]
+    assert fig.get_size_inches()[0] < FIGSIZE[0]
+    assert _gid(ax["danmarkskort"], "hovedstadsomraadet-ramme") == []
+    assert [t.axes for t in _gid(ax["danmarkskort"], "fremhaevet-navn")] == [ax["danmarkskort"]]
+
+
+def test_fast_after_first_call(gap):
+    choropleth(gap, highlight=450, label=LABEL)  # loads and simplifies the boundaries once
+    t = time.perf_counter()
+    for code in (101, 400, 813):
+        choropleth(gap, highlight=code, label=LABEL)
+    # ~0.05 s each on a laptop core; a generous bound so shared CI machines do not flake
+    assert (time.perf_counter() - t) / 3 < 1.0
