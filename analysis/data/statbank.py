@@ -56,6 +56,7 @@ import json
 import re
 import shutil
 import sys
+import unicodedata
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -70,8 +71,8 @@ import pandas as pd
 from analysis.core import paths
 from analysis.core.benefits import GROUPS
 from analysis.core.io import atomic_path, write_json_atomic, write_parquet_atomic
-from analysis.core.municipalities import UnknownMunicipalityError, fold, lookup
-from analysis.core.validate import check_choice
+from analysis.core.municipalities import UnknownMunicipalityError, fold, lookup, name_of
+from analysis.core.validate import InputError, check_choice
 
 API_BASE = "https://api.statbank.dk/v1"
 SOURCE = "Danmarks Statistik, Statistikbanken (api.statbank.dk), CC 4.0 BY"
@@ -120,8 +121,13 @@ class StatBankNetworkError(StatBankError):
     """The API could not be reached (DNS, refused connection, timeout)."""
 
 
-class StatBankFormatError(StatBankError):
-    """A response is not what was asked for: not CSV, missing columns, unknown labels."""
+class StatBankFormatError(StatBankError, InputError):
+    """A response is not what was asked for: not UTF-8, not CSV, missing columns, unknown labels,
+    duplicated or missing cells.
+
+    It is also an :class:`analysis.core.validate.InputError` (a ``ValueError``): a response that
+    breaks its data contract is bad input, reported like any other input table.
+    """
 
 
 class StatBankCacheError(StatBankError):
@@ -488,7 +494,7 @@ class StatBankClient:
 
 
 def _check_response(request: Request, data: bytes) -> None:
-    """Reject an obviously wrong body before it reaches the immutable cache."""
+    """Reject an obviously wrong body (API error, not CSV, not UTF-8) before it reaches the cache."""
     text = data[:2000].decode("utf-8-sig", errors="replace").lstrip()
     if request.format == "JSON":
         try:
@@ -500,6 +506,7 @@ def _check_response(request: Request, data: bytes) -> None:
         return
     if text.startswith("{") or text.startswith("["):
         raise StatBankHTTPError(request, 400, _error_message(data))
+    _decode(data, request.describe(), request.url)  # not UTF-8: rejected, never cached
     if not text or ";" not in text.splitlines()[0]:
         raise StatBankFormatError(
             f"{request.describe()}: response is not semicolon-separated CSV: {text[:200]!r}"
@@ -511,11 +518,16 @@ def _check_response(request: Request, data: bytes) -> None:
 # --------------------------------------------------------------------------------------------------
 MISSING_MARKERS = frozenset({"..", "...", "-", ""})
 _DANISH_NUMBER = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+(,\d+)?$")
+_ENGLISH_NUMBER = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 _TIME = re.compile(r"^(\d{4})(?:([KQ])([1-4]))?$")
+_PERIOD = re.compile(r"^(\d{4})(?:([KQ])([1-4])|M(0[1-9]|1[0-2]))?$")
 
 
-def parse_number(text: str) -> float:
-    """Parse a StatBank cell: decimal comma, optional '.' thousands; ``..``/``-`` → NaN.
+def parse_number(text: str, *, lang: Lang = "da") -> float:
+    """Parse a StatBank cell; ``..``/``...``/``-``/empty (StatBank's "no value") → NaN.
+
+    With ``lang="da"`` the decimal mark is a comma and ``.`` groups thousands (``"1.234,5"``);
+    with ``lang="en"`` the decimal mark is a point and ``,`` groups thousands (``"1,234.5"``).
 
     Raises
     ------
@@ -525,58 +537,126 @@ def parse_number(text: str) -> float:
     t = text.strip().replace("\u00a0", "")
     if t in MISSING_MARKERS:
         return float("nan")
-    if _DANISH_NUMBER.match(t):
-        t = t.replace(".", "")
-    t = t.replace(",", ".")
+    if lang == "en":
+        t = t.replace(",", "") if _ENGLISH_NUMBER.match(t) else t
+    else:
+        if _DANISH_NUMBER.match(t):
+            t = t.replace(".", "")
+        t = t.replace(",", ".")
     try:
         return float(t)
     except ValueError:
         raise ValueError(f"not a number: {text!r}") from None
 
 
-def _parse_numbers(cells: pd.Series, where: str) -> np.ndarray:
+def _parse_numbers(cells: pd.Series, where: str, lines: np.ndarray, lang: Lang = "da") -> np.ndarray:
     """Vectorised :func:`parse_number` over a column; the first bad cell is reported by line."""
     text = cells.astype(str).str.strip().str.replace("\u00a0", "", regex=False)
     missing = text.isin(MISSING_MARKERS).to_numpy()
-    grouped = text.str.match(_DANISH_NUMBER.pattern).to_numpy()
-    plain = text.where(~grouped, text.str.replace(".", "", regex=False)).str.replace(",", ".", regex=False)
+    if lang == "en":
+        grouped = text.str.match(_ENGLISH_NUMBER.pattern).to_numpy()
+        plain = text.where(~grouped, text.str.replace(",", "", regex=False))
+    else:
+        grouped = text.str.match(_DANISH_NUMBER.pattern).to_numpy()
+        plain = text.where(~grouped, text.str.replace(".", "", regex=False))
+        plain = plain.str.replace(",", ".", regex=False)
     plain = plain.where(~missing, "nan")
     values = pd.to_numeric(plain, errors="coerce").to_numpy(dtype="float64")
     bad = np.flatnonzero(np.isnan(values) & ~missing)
     if bad.size:
         i = int(bad[0])
         raise StatBankFormatError(
-            f"{where}: line {i + 2}, column INDHOLD: not a number: {cells.iloc[i]!r}"
+            f"{where}: line {int(lines[i])}, column INDHOLD: not a number: {cells.iloc[i]!r}"
             + (f" (and {bad.size - 1} more)" if bad.size > 1 else "")
         )
     return values
 
 
 def parse_time(text: str) -> tuple[int, int | None]:
-    """``"2024K4"``/``"2024Q4"`` → ``(2024, 4)``; ``"2024"`` → ``(2024, None)``."""
+    """``"2024K4"``/``"2024Q4"`` → ``(2024, 4)``; ``"2024"`` → ``(2024, None)``.
+
+    Monthly codes (``"2021M10"``) are rejected: the result has no place for a month (see
+    :func:`parse_period`, which the parser uses).
+    """
     m = _TIME.match(text.strip())
     if not m:
         raise ValueError(f"unsupported StatBank time code {text!r}: expected YYYY, YYYYKn or YYYYQn")
     return int(m.group(1)), (int(m.group(3)) if m.group(3) else None)
 
 
-#: Area labels that are not municipalities, excluded explicitly (folded text → reason).
+def parse_period(text: str) -> tuple[int, int | None, int | None]:
+    """``(year, quarter, month)`` of a StatBank time code.
+
+    ``"2024"`` → ``(2024, None, None)``; ``"2024K4"``/``"2024Q4"`` → ``(2024, 4, None)``;
+    ``"2021M10"`` → ``(2021, None, 10)``. English extracts write quarters as ``Q``, Danish ones
+    as ``K``.
+
+    Raises
+    ------
+    ValueError
+        For any other code.
+    """
+    m = _PERIOD.match(text.strip())
+    if not m:
+        raise ValueError(f"unsupported StatBank time code {text!r}: expected YYYY, YYYYKn, YYYYQn or YYYYMmm")
+    quarter = int(m.group(3)) if m.group(3) else None
+    month = int(m.group(4)) if m.group(4) else None
+    return int(m.group(1)), quarter, month
+
+
+_REGION_NAMES = ("Hovedstaden", "Sjælland", "Syddanmark", "Midtjylland", "Nordjylland")
+_LANDSDEL_NAMES = (
+    "Byen København",
+    "Københavns omegn",
+    "Nordsjælland",
+    "Bornholm",
+    "Østsjælland",
+    "Vest- og Sydsjælland",
+    "Fyn",
+    "Sydjylland",
+    "Østjylland",
+    "Vestjylland",
+    "Nordjylland",
+)
+_CHRISTIANSOE = "Christiansø is administered by the state, not one of the 98 municipalities"
+
+#: Area labels that are *not* municipalities, as StatBank writes them in Danish (``lang=da``) and
+#: English (``lang=en``), each with the reason it is dropped: the national total, the 5 regions,
+#: the 11 landsdele (English "Province …"), Christiansø, abroad and unknown municipality. A label
+#: is dropped only if it is listed here (compared after :func:`analysis.core.municipalities.fold`,
+#: so case, spacing and æ/ø/å spelling do not matter); any other label must be a municipality.
 AREA_EXCLUDED: dict[str, str] = {
-    "helelandet": "national total",
-    "alledanmark": "national total",
-    "ialt": "national total",
-    "christiansoe": "Christiansø is administered by the state, not one of the 98 municipalities",
-    "udlandet": "abroad",
-    "abroad": "abroad",
+    "Hele landet": "national total",
+    "All Denmark": "national total",
+    "I alt": "national total",
+    "Total": "national total",
+    **{f"Region {r}": "region (aggregate of municipalities)" for r in _REGION_NAMES},
+    **{f"Landsdel {p}": "landsdel (aggregate of municipalities)" for p in _LANDSDEL_NAMES},
+    **{f"Province {p}": "province (landsdel, aggregate of municipalities)" for p in _LANDSDEL_NAMES},
+    "Christiansø": _CHRISTIANSOE,
+    "Udlandet": "abroad",
+    "Abroad": "abroad",
+    "Outside Denmark": "abroad",
+    "Uoplyst kommune": "unknown municipality",
+    "Kommune uoplyst": "unknown municipality",
+    "Uoplyst": "unknown municipality",
+    "Not stated municipality": "unknown municipality",
+    "Municipality not stated": "unknown municipality",
+    "Not stated": "unknown municipality",
+    "Unknown": "unknown municipality",
+    "Unknown municipality": "unknown municipality",
 }
-_AREA_EXCLUDED_PREFIX: dict[str, str] = {
-    "region": "region (aggregate)",
-    "landsdel": "landsdel (aggregate)",
-    "province": "province (aggregate)",
-}
+
+#: Area labels naming a municipality by a name the registry does not use (label → code). DST's
+#: English labels give every municipality its Danish name except København, which is
+#: "Copenhagen". ("Bornholms Regionskommune" and "… Kommune" are handled by ``fold``.)
+AREA_ALIASES: dict[str, int] = {"Copenhagen": 101}
+
+_AREA_EXCLUDED_FOLDED: dict[str, str] = {fold(k): v for k, v in AREA_EXCLUDED.items()}
+_AREA_ALIASES_FOLDED: dict[str, int] = {fold(k): v for k, v in AREA_ALIASES.items()}
 _AREA_EXCLUDED_CODES: dict[int, str] = {
     0: "national total",
-    411: "Christiansø is administered by the state, not one of the 98 municipalities",
+    411: _CHRISTIANSOE,
     997: "unknown municipality",
     998: "unknown municipality",
     999: "abroad / unknown",
@@ -586,17 +666,30 @@ _AREA_EXCLUDED_CODES: dict[int, str] = {
 def area_code(label: str) -> tuple[int | None, str]:
     """Map an area label or code to a municipality code, or ``(None, reason)`` if excluded.
 
-    Names go through :func:`analysis.core.municipalities.lookup` (so "København", "Bornholm" and
-    "Bornholms Regionskommune" resolve); codes may be un-padded ("101") or padded ("0101").
-    Aggregates (Hele landet, regions, landsdele), Christiansø (411), abroad and unknown are
-    excluded with the reason given.
+    The label is brought to Unicode NFC first ("Ta\\u030arnby" with a combining ring is
+    Tårnby). Then, in order: a number is a code (un-padded ``"101"`` or padded ``"0450"``;
+    ``000``, regions and landsdele below 100, Christiansø 411 and 997–999 are aggregates); a
+    label in :data:`AREA_EXCLUDED` (Danish or English: "Hele landet"/"All Denmark", "Region …",
+    "Landsdel …"/"Province …", "Christiansø", "Udlandet"/"Abroad", "Uoplyst kommune"/"Not
+    stated municipality", …) is excluded with its reason; a label in :data:`AREA_ALIASES`
+    ("Copenhagen") is that municipality; anything else goes through
+    :func:`analysis.core.municipalities.lookup` ("København", "Bornholm", "Bornholms
+    Regionskommune", "Nyborg Kommune").
 
     Raises
     ------
     StatBankFormatError
-        For a label that is neither a municipality nor a known aggregate.
+        For a label that is neither a municipality nor a listed aggregate (the message names the
+        label and the closest municipality names); never dropped silently.
+
+    Examples
+    --------
+    >>> area_code("Copenhagen"), area_code("København"), area_code("0101")
+    ((101, 'municipality'), (101, 'municipality'), (101, 'municipality'))
+    >>> area_code("Province Bornholm")
+    (None, 'province (landsdel, aggregate of municipalities)')
     """
-    text = label.strip()
+    text = unicodedata.normalize("NFC", label).strip()
     if text.isdigit():
         num = int(text)
         if num in _AREA_EXCLUDED_CODES:
@@ -608,17 +701,42 @@ def area_code(label: str) -> tuple[int | None, str]:
         except UnknownMunicipalityError as exc:
             raise StatBankFormatError(f"unknown area code {text!r}: {exc}") from None
     folded = fold(text)
-    if folded in AREA_EXCLUDED:
-        return None, AREA_EXCLUDED[folded]
-    if "uoplyst" in folded or "unknown" in folded:
-        return None, "unknown municipality"
-    for prefix, reason in _AREA_EXCLUDED_PREFIX.items():
-        if folded.startswith(prefix):
-            return None, reason
+    if folded in _AREA_EXCLUDED_FOLDED:
+        return None, _AREA_EXCLUDED_FOLDED[folded]
+    if folded in _AREA_ALIASES_FOLDED:
+        return _AREA_ALIASES_FOLDED[folded], "municipality"
     try:
         return lookup(text).code, "municipality"
     except UnknownMunicipalityError as exc:
-        raise StatBankFormatError(f"unknown area {text!r}: {exc}") from None
+        hint = str(exc).split(": ", 1)[-1]
+        raise StatBankFormatError(
+            f"unknown area {text!r}: neither an aggregate listed in analysis.data.statbank.AREA_EXCLUDED "
+            f"nor one of the 98 municipalities; {hint}"
+        ) from None
+
+
+@dataclass(frozen=True)
+class MissingCell:
+    """A cell StatBank gave without a value (``..``, ``...``, ``-`` or empty), and where it is.
+
+    ``line`` is the line in the response (the header is line 1); ``area`` the area label as
+    written and ``code`` its municipality; ``cell`` the values of the other dimensions, in the
+    order of the header (time included); ``marker`` the text of the cell.
+    """
+
+    table: str
+    line: int
+    area: str | None
+    code: int | None
+    cell: tuple[tuple[str, str], ...]
+    marker: str
+    area_column: str | None = None
+
+    def describe(self) -> str:
+        """E.g. ``line 5, column INDHOLD: no value ('-') for OMRÅDE='Nyborg' (450), TID='2023'``."""
+        parts = [f"{self.area_column}={self.area!r} ({self.code})"] if self.area_column else []
+        parts += [f"{k}={v!r}" for k, v in self.cell]
+        return f"line {self.line}, column INDHOLD: no value ({self.marker!r}) for {', '.join(parts)}"
 
 
 @dataclass(frozen=True)
@@ -626,14 +744,96 @@ class ParsedTable:
     """A parsed StatBank CSV response.
 
     ``data`` holds one row per municipality cell: ``code`` (int), the other dimension columns as
-    text, ``year``/``quarter`` when the table has a time column, and ``value`` (float, NaN where
-    StatBank shows ``..``). ``excluded`` maps each dropped area label to its reason.
+    text (NFC), ``year``/``quarter``/``month`` when the table has a time column, ``line`` (the
+    line in the response, for messages) and ``value`` (float, NaN where StatBank gives no value:
+    ``..``, ``-``; see :attr:`missing`). ``excluded`` maps each dropped area label to its reason.
+    ``missing`` lists the municipality cells without a value, each naming its line, area label,
+    time and other dimensions.
     """
 
     table: str
     data: pd.DataFrame
     excluded: Mapping[str, str] = field(default_factory=dict)
-    missing_cells: int = 0
+    missing: tuple[MissingCell, ...] = ()
+
+    @property
+    def missing_cells(self) -> int:
+        """The number of municipality cells without a value."""
+        return len(self.missing)
+
+    def missing_in(self, lines: Iterable[int]) -> list[MissingCell]:
+        """The missing cells among the given response ``lines``, in line order."""
+        wanted = {int(n) for n in lines}
+        return [m for m in self.missing if m.line in wanted]
+
+
+def _decode(raw: bytes | str, where: str, origin: str | None) -> str:
+    """Response text: UTF-8 with a BOM dropped, in Unicode NFC.
+
+    Raises
+    ------
+    StatBankFormatError
+        If the bytes are not UTF-8, naming ``where`` (table and request) and ``origin`` (the cache
+        file or URL) and the first offending byte.
+    """
+    if isinstance(raw, bytes | bytearray):
+        data = bytes(raw)
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            byte = data[exc.start : exc.start + 1]
+            as_cp1252 = byte.decode("cp1252", errors="replace")
+            place = f"the body of {origin}" if origin else "the response body"
+            raise StatBankFormatError(
+                f"{where}: {place} is not UTF-8 (byte 0x{byte.hex()} at offset {exc.start}, "
+                f"{as_cp1252!r} in cp1252); Statistics Denmark sends UTF-8, so it was re-encoded on "
+                "the way (e.g. saved as cp1252/Latin-1): re-fetch it with `kommunebench statbank "
+                "fetch --refresh` rather than converting it"
+            ) from None
+    else:
+        text = raw
+    return unicodedata.normalize("NFC", text.lstrip("\ufeff"))
+
+
+def _describe_cell(row: Mapping[str, Any], dims: Sequence[str]) -> str:
+    return ", ".join(f"{c}={row[c]!r}" for c in dims) or "(no other dimension)"
+
+
+def _quote_all(labels: Sequence[str]) -> str:
+    q = [repr(x) for x in labels]
+    return q[0] if len(q) == 1 else f"{', '.join(q[:-1])} and {q[-1]}"
+
+
+def _check_duplicates(df: pd.DataFrame, where: str, area: str | None, dims: Sequence[str]) -> None:
+    """Fail if two rows fall in the same cell (same municipality, time and other dimensions)."""
+    key = ["code", *dims] if area is not None else list(dims)
+    if not key:
+        return
+    dup = df.duplicated(subset=key, keep=False)
+    if not dup.any():
+        return
+    clashes = list(df[dup].groupby(key, sort=False, dropna=False))
+    _, first = clashes[0]
+    row = first.iloc[0]
+    lines = ", ".join(str(int(n)) for n in first["line"])
+    cell = _describe_cell(row, dims)
+    if area is not None:
+        labels = list(dict.fromkeys(first[area]))
+        muni = f"municipality {int(row['code'])} {name_of(int(row['code']))}"
+        if len(labels) > 1:
+            verb = "both map" if len(labels) == 2 else "all map"
+            what = f"area labels {_quote_all(labels)} (column {area}) {verb} to {muni}"
+        else:
+            what = f"area label {labels[0]!r} (column {area}, {muni}) occurs {len(first)} times"
+        msg = (
+            f"{where}: {what} in the same cell {cell} (lines {lines}): the municipality would be "
+            "counted twice"
+        )
+    else:
+        msg = f"{where}: the cell {cell} occurs {len(first)} times (lines {lines}): it would be counted twice"
+    if len(clashes) > 1:
+        msg += f" ({len(clashes) - 1} more duplicated cell(s))"
+    raise StatBankFormatError(msg)
 
 
 def parse_csv(
@@ -643,8 +843,13 @@ def parse_csv(
     columns: Sequence[str] | None = None,
     area_column: str | None = None,
     request: Request | None = None,
+    source: str | Path | None = None,
+    lang: Lang | None = None,
+    missing: Literal["keep", "error"] = "keep",
 ) -> ParsedTable:
     r"""Parse a StatBank CSV response (``;``-separated, UTF-8 with or without BOM).
+
+    Every label is brought to Unicode NFC before it is matched or kept.
 
     Parameters
     ----------
@@ -656,16 +861,35 @@ def parse_csv(
         Expected dimension columns (upper case, as StatBank writes them, e.g. ``"TID"``); the
         value column ``INDHOLD`` is always expected. Default: the request's variable codes.
     area_column
-        The area column (``OMRÅDE``, ``BOPOMR``); its labels are mapped to municipality codes
-        and aggregates are excluded (listed in :attr:`ParsedTable.excluded`).
+        The area column (``OMRÅDE``, ``BOPOMR``, ``BOPKOM``); its labels are mapped to
+        municipality codes with :func:`area_code` (Danish or English labels) and the aggregates
+        in :data:`AREA_EXCLUDED` are dropped (listed in :attr:`ParsedTable.excluded`).
     request
-        The request, for error messages and default ``columns``.
+        The request, for error messages, default ``columns`` and default ``lang``.
+    source
+        Where the bytes come from (cache file or URL), named when the body cannot be decoded.
+        Default: the request's URL.
+    lang
+        ``"da"`` (decimal comma, ``.`` groups thousands) or ``"en"`` (decimal point, ``,`` groups
+        thousands). Default: the request's language, else ``"da"``.
+    missing
+        What to do with a municipality cell without a value (``..``, ``...``, ``-``, empty):
+        ``"keep"`` (default) keeps it as NaN, never 0, and lists it in
+        :attr:`ParsedTable.missing` with its line, area label, time and other dimensions (the
+        aggregates builder then fails on the ones it needs, naming them); ``"error"`` fails here,
+        naming the first such cell. Cells of dropped aggregate areas are not checked.
 
     Raises
     ------
     StatBankFormatError
-        If the body is not CSV, a column is missing, a row has the wrong width, a cell is not a
-        number, or an area label is unknown. The message names the table and the request.
+        An :class:`analysis.core.validate.InputError` naming the table (and the request) when:
+        the body is not UTF-8 (naming the cache file or URL); it is not ``;``-separated CSV; a
+        column is missing; a row has the wrong width; a cell is not a number (line and column
+        named); a time code is not a StatBank period; an area label is neither a municipality
+        nor a listed aggregate (line, column and label named); two rows map to the same
+        municipality and cell, e.g. "Bornholm" and "Bornholms Regionskommune" (both labels, the
+        municipality and the cell named); or, with ``missing="error"``, a cell has no value.
+
     Examples
     --------
     >>> raw = "OMRÅDE;TID;INDHOLD\nHele landet;2023;2,9\nNyborg;2023;2,6\nLæsø;2023;..\n"
@@ -674,14 +898,25 @@ def parse_csv(
     ' code  year  value\n  450  2023    2.6\n  825  2023    NaN'
     >>> dict(p.excluded)
     {'Hele landet': 'national total'}
+    >>> p.missing[0].describe()
+    "line 4, column INDHOLD: no value ('..') for OMRÅDE='Læsø' (825), TID='2023'"
     """
+    check_choice("missing", missing, ("keep", "error"))
     where = request.describe() if request is not None else table
-    text = raw.decode("utf-8-sig") if isinstance(raw, bytes | bytearray) else raw.lstrip("\ufeff")
+    origin = str(source) if source is not None else (request.url if request is not None else None)
+    lang = lang or (request.lang if request is not None else "da")
+    check_choice("lang", lang, LANGS)
+    text = _decode(raw, where, origin)
     stripped = text.lstrip()
     if stripped.startswith("{") or stripped.startswith("<"):
         raise StatBankFormatError(f"{where}: expected CSV, got {stripped[:200]!r}")
-    rows = list(csv.reader(io.StringIO(text), delimiter=";"))
-    rows = [r for r in rows if any(c.strip() for c in r)]
+    reader = csv.reader(io.StringIO(text), delimiter=";")
+    rows: list[list[str]] = []
+    line_numbers: list[int] = []
+    for r in reader:
+        if any(c.strip() for c in r):
+            rows.append(r)
+            line_numbers.append(reader.line_num)
     if not rows:
         raise StatBankFormatError(f"{where}: empty response")
     header = [h.strip().upper() for h in rows[0]]
@@ -689,52 +924,74 @@ def parse_csv(
         raise StatBankFormatError(f"{where}: not semicolon-separated CSV (header {rows[0]!r})")
     if columns is None and request is not None:
         columns = [c.upper() for c, _ in request.variables]
-    expected = [c.upper() for c in (columns or [])] + ["INDHOLD"]
+    expected = [unicodedata.normalize("NFC", c).upper() for c in (columns or [])] + ["INDHOLD"]
     absent = [c for c in expected if c not in header]
     if absent:
         raise StatBankFormatError(f"{where}: missing column(s) {absent}; header is {header}")
     body = rows[1:]
-    bad = [i + 2 for i, r in enumerate(body) if len(r) != len(header)]
+    lines = np.asarray(line_numbers[1:], dtype="int64")
+    bad = [int(lines[i]) for i, r in enumerate(body) if len(r) != len(header)]
     if bad:
         raise StatBankFormatError(
             f"{where}: row(s) {bad[:10]} have a different number of fields than the header"
         )
     df = pd.DataFrame(body, columns=header, dtype=object)
-    values = _parse_numbers(df["INDHOLD"], where)
+    markers = df["INDHOLD"].astype(str).str.strip()
+    values = _parse_numbers(df["INDHOLD"], where, lines, lang)
     df = df.drop(columns="INDHOLD")
     for c in df.columns:
         df[c] = df[c].astype(str).str.strip()
+    dims = list(df.columns)
+    df["line"] = lines
     df["value"] = values
     if "TID" in df.columns:
-        times: dict[str, tuple[int, int | None]] = {}
+        periods: dict[str, tuple[int, int | None, int | None]] = {}
         for t in df["TID"].unique():
             try:
-                times[t] = parse_time(t)
+                periods[t] = parse_period(t)
             except ValueError as exc:
                 raise StatBankFormatError(f"{where}: column TID: {exc}") from None
-        df["year"] = df["TID"].map({t: v[0] for t, v in times.items()}).astype("int64")
-        df["quarter"] = pd.array(df["TID"].map({t: v[1] for t, v in times.items()}), dtype="Int64")
+        df["year"] = df["TID"].map({t: v[0] for t, v in periods.items()}).astype("int64")
+        df["quarter"] = pd.array(df["TID"].map({t: v[1] for t, v in periods.items()}), dtype="Int64")
+        df["month"] = pd.array(df["TID"].map({t: v[2] for t, v in periods.items()}), dtype="Int64")
     excluded: dict[str, str] = {}
+    col: str | None = None
     if area_column is not None:
-        col = area_column.upper()
+        col = unicodedata.normalize("NFC", area_column).upper()
         if col not in df.columns:
             raise StatBankFormatError(f"{where}: missing area column {col}; header is {header}")
         mapping: dict[str, int | None] = {}
         for label in df[col].unique():
-            code, reason = area_code(label)
+            try:
+                code, reason = area_code(label)
+            except StatBankFormatError as exc:
+                first = int(df.loc[df[col] == label, "line"].iloc[0])
+                raise StatBankFormatError(f"{where}: line {first}, column {col}: {exc}") from None
             mapping[label] = code
             if code is None:
                 excluded[label] = reason
         df["code"] = df[col].map(mapping)
         df = df[df["code"].notna()].copy()
         df["code"] = df["code"].astype("int64")
-        dup = df.drop(columns="value").duplicated(keep=False)
-        if dup.any():
-            raise StatBankFormatError(
-                f"{where}: two areas map to the same municipality: {sorted(set(df.loc[dup, col]))[:10]}"
-            )
-    missing = int(np.isnan(df["value"].to_numpy()).sum())
-    return ParsedTable(table=table, data=df.reset_index(drop=True), excluded=excluded, missing_cells=missing)
+    others = [c for c in dims if c != col]
+    _check_duplicates(df, where, col, others)
+    nan_rows = df[np.isnan(df["value"].to_numpy())]
+    cells = tuple(
+        MissingCell(
+            table=table,
+            line=int(r["line"]),
+            area=r[col] if col is not None else None,
+            code=int(r["code"]) if col is not None else None,
+            cell=tuple((c, str(r[c])) for c in others),
+            marker=str(markers.iloc[int(np.searchsorted(lines, r["line"]))]),
+            area_column=col,
+        )
+        for _, r in nan_rows.iterrows()
+    )
+    if cells and missing == "error":
+        more = f" ({len(cells) - 1} more cell(s) without a value)" if len(cells) > 1 else ""
+        raise StatBankFormatError(f"{where}: {cells[0].describe()}{more}")
+    return ParsedTable(table=table, data=df.reset_index(drop=True), excluded=excluded, missing=cells)
 
 
 # --------------------------------------------------------------------------------------------------
