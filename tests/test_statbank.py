@@ -12,6 +12,7 @@ import hashlib
 import io
 import json
 import math
+import re
 import unicodedata
 import urllib.error
 import urllib.request
@@ -772,8 +773,15 @@ def test_cli_dispatch_through_kommunebench(tmp_path, monkeypatch, capsys):
 
 def test_missing_cell_fails_validation_instead_of_becoming_zero(names, client_factory):
     fake = FakeStatBank(names, missing_cell=("Nyborg", "Førtidspension", "2023K2"))
-    with pytest.raises(validate.InputError, match="ft_foertidspension"):
+    with pytest.raises(validate.InputError) as info:
         sb.build_aggregates([2023], client=client_factory(fake))
+    assert re.fullmatch(
+        r"AUK01 2023: line \d+, column INDHOLD: no value \('\.\.'\) for OMRÅDE='Nyborg' \(450\), "
+        r"YDELSESTYPE='Førtidspension', KØN='I alt', ALDER='Alder i alt', TID='2023K2'; the cell is "
+        r"needed for ft_foertidspension\. StatBank gives no number where it is confidential or not "
+        r"available; build with validate=False to keep NaN",
+        str(info.value),
+    )
 
 
 # ------------------------------------------------------------------------------------------------
@@ -899,6 +907,57 @@ def test_real_extract_periods():
     assert a["quarter"].isna().all()
     assert a["month"].isna().all()
     assert sorted(a["year"].unique()) == [2008, 2011, 2015, 2019, 2022]
+
+
+def test_real_auk01_builds_the_annual_benefit_column():
+    """The builder's AUK01 step on the real extract: one benefit type, the year's four quarters."""
+    name = "auk01_social_assistance.csv"
+    _, rows = read_real(name)
+    assert {r["YDELSESTYPE"] for r in rows} == {"Net unemployed recipients of social assistance"}
+    assert sb.classify_benefit("Net unemployed recipients of social assistance")[0] == "kontanthjaelp"
+    parsed = parse_real(name)
+    got = sb.benefits_from_auk01(parsed, 2024, groups=("kontanthjaelp",), require=True)
+    assert sorted(got.index) == sorted(registry()["code"])
+    assert list(got.columns) == ["ft_kontanthjaelp"]
+    for label, code in [("Copenhagen", 101), ("Nyborg", 450), ("Læsø", 825)]:
+        quarters = [
+            float(r["INDHOLD"]) for r in rows if r["OMRÅDE"] == label and r["TID"].startswith("2024Q")
+        ]
+        assert len(quarters) == 4
+        assert got.loc[code, "ft_kontanthjaelp"] == pytest.approx(sum(quarters) / 4, rel=1e-12)
+    with pytest.raises(
+        sb.StatBankFormatError, match=r"AUK01 2024: no benefit types found for group\(s\) \['dagpenge'"
+    ):
+        sb.benefits_from_auk01(parsed, 2024)  # the extract is one slice: the full build needs every group
+
+
+def test_real_hfudd11_and_folk1a_labels_are_understood():
+    for name in ("hfudd11_tot.csv", "hfudd11_h40.csv", "hfudd11_h50.csv", "hfudd11_h60.csv"):
+        _, rows = read_real(name)
+        kinds = {sb._education_kind(r["HFUDD"]) for r in rows}
+        assert kinds == ({None} if name == "hfudd11_tot.csv" else {"videregaaende"})
+    # FOLK1A: the builder's per-municipality sum gives the file's population
+    _, rows = read_real("folk1a_population_annual.csv")
+    pop = sb._per_code(parse_real("folk1a_population_annual.csv").data.query("TID == '2022Q1'"), "population")
+    want = {r["OMRÅDE"]: float(r["INDHOLD"]) for r in rows if r["TID"] == "2022Q1"}
+    assert pop[101] == want["Copenhagen"]
+    assert pop[400] == want["Bornholm"]
+    assert len(pop) == 98
+
+
+@pytest.mark.parametrize(
+    ("label", "kind"),
+    [
+        ("Total", None),
+        ("Persons of Danish origin", "dansk"),
+        ("Immigrants from western countries", "vestlig"),
+        ("Immigrants from non-western countries", "ikke_vestlig"),
+        ("Descendants from western countries", "vestlig"),
+        ("Descendants from non-western countries", "ikke_vestlig"),
+    ],
+)
+def test_english_origin_labels(label, kind):
+    assert sb._herkomst_kind(label) == kind
 
 
 # ------------------------------------------------------------------------------------------------
@@ -1096,6 +1155,25 @@ def test_dash_cell_is_named_at_parse_time():
     )
 
 
+def test_required_dash_cell_fails_the_build_naming_table_and_cell(client_factory):
+    subset = ["Nyborg", "Svendborg"]
+    fake = FakeStatBank(
+        subset, missing_cell=("Nyborg", "Alder i alt", "2023"), marker="-", tables=("AULP01",)
+    )
+    with pytest.raises(validate.InputError) as info:
+        sb.build_aggregates([2023], client=client_factory(fake))
+    line = 2 + len(AGGREGATE_AREAS)  # header, the aggregates, then Nyborg
+    assert str(info.value) == (
+        f"AULP01 2023: line {line}, column INDHOLD: no value ('-') for OMRÅDE='Nyborg' (450), "
+        "ALDER='Alder i alt', KØN='I alt', TID='2023'; the cell is needed for x_unemployment_rate. "
+        "StatBank gives no number where it is confidential or not available; build with "
+        "validate=False to keep NaN"
+    )
+    kept = sb.build_aggregates([2023], client=client_factory(fake), validate=False).set_index("code")
+    assert math.isnan(kept.loc[450, "x_unemployment_rate"])
+    assert not math.isnan(kept.loc[479, "x_unemployment_rate"])
+
+
 def test_missing_cells_nothing_needs_are_fine(names, client_factory):
     """No value for an aggregate area or an excluded benefit type: nothing is built from them."""
     unused = (
@@ -1131,6 +1209,22 @@ def test_cp1252_body_names_table_request_and_file():
         sb.parse_csv(CP1252_BODY, table="AULP01")
     with pytest.raises(sb.StatBankFormatError, match=r"the body of https://api\.statbank\.dk/v1/data is not"):
         sb.parse_csv(CP1252_BODY, table="AULP01", request=req)
+
+
+def test_cp1252_cache_file_fails_the_build_naming_the_file(tmp_path, client_factory):
+    fake = FakeStatBank(["Nyborg", "Læsø"])
+    sb.build_aggregates([2023], client=client_factory(fake), validate=False)  # fills the cache
+    req = sb.requests_for_year(2023)["AULP01"]
+    cache = sb.Cache(tmp_path / "cache")
+    cache.put(req, fake(req, 1.0).decode("utf-8-sig").encode("cp1252"))  # a re-saved copy
+    with pytest.raises(validate.InputError) as info:
+        sb.build_aggregates([2023], client=client_factory(None, offline=True))
+    msg = str(info.value)
+    assert msg.startswith(
+        f"AULP01 [OMRÅDE=*; ALDER=TOT; KØN=TOT; Tid=2023]: the body of {cache.path_for(req)} "
+    )
+    assert "is not UTF-8" in msg
+    assert "re-fetch it with `kommunebench statbank fetch --refresh`" in msg
 
 
 def test_cp1252_response_is_rejected_before_caching(tmp_path, client_factory):

@@ -31,6 +31,27 @@ published codes and labels of the table (``TOT``, ``SU``, ``DP``, ``FP``, ``FL``
 ``RES``, ``JA``, ...); AUK01 has about 41 benefit types, so the first real fetch is the check of
 the full list: a label the rules do not know stops the build with a message naming it.
 
+Parsing
+-------
+:func:`parse_csv` reads Danish (``lang=da``) and English (``lang=en``) responses alike, such as
+the real English extracts in ``data/raw/dst-municipal-factors-dph/raw``:
+
+* the body must be UTF-8 (a BOM is dropped); anything else fails naming the table and the cache
+  file or URL, and the client refuses to cache such a body;
+* every label is brought to Unicode NFC, so a decomposed "Ta\u030arnby" is "Tårnby";
+* area labels map to municipality codes through :func:`area_code`: the aggregates listed in
+  :data:`AREA_EXCLUDED` ("Hele landet"/"All Denmark", regions, "Landsdel …"/"Province …",
+  Christiansø, "Udlandet"/"Abroad", "Uoplyst kommune"/"Not stated municipality") are dropped
+  by that rule and reported in :attr:`ParsedTable.excluded`; "Copenhagen" is København
+  (:data:`AREA_ALIASES`); any other label that is not a municipality is an error naming the
+  table, the line and the label;
+* two rows in the same cell (same municipality, time and other dimensions) are an error naming
+  both labels, e.g. "Bornholm" and "Bornholms Regionskommune", never a sum;
+* a cell without a value (``..``, ``-``, empty) is NaN, never 0, and is listed with its line,
+  area label, time and dimensions in :attr:`ParsedTable.missing`; :func:`build_aggregates`
+  fails on the ones a column is built from, naming them (cells of aggregate areas or of
+  excluded benefit types may be missing).
+
 Cache
 -----
 Each request is stored under :func:`analysis.core.paths.statbank_cache_dir` as
@@ -1018,6 +1039,7 @@ BENEFIT_RULES: dict[str, tuple[str, ...]] = {
         "hjemrejseydelse",
         "overgangsydelse",
         "revalidering",
+        "socialassistance",  # English (lang=en): "Net unemployed recipients of social assistance"
     ),
     "sygedagpenge": ("sygedagpenge", "jobafklaring"),
     "foertidspension": ("foertidspension",),
@@ -1051,8 +1073,12 @@ def classify_benefit(label: str) -> tuple[str | None, str]:
     """Map an AUK01 benefit-type label (or code) to a group key, or ``(None, reason)``.
 
     Aggregates ("I alt", "Nettoledige i alt", "I alt uden SU-modtagere", "Øvrige
-    ydelsesmodtagere") are excluded first, then the out-of-scope types in
-    :data:`BENEFIT_EXCLUDED`, then :data:`BENEFIT_RULES` is applied.
+    ydelsesmodtagere"; English "Total", "…, total") are excluded first, then the out-of-scope
+    types in :data:`BENEFIT_EXCLUDED`, then :data:`BENEFIT_RULES` is applied. The rules are
+    written for the Danish labels (``lang=da``, what :func:`requests_for_year` asks for); of the
+    English labels only "Net unemployed recipients of social assistance" (nettoledige
+    kontanthjælpsmodtagere, seen in a real ``lang=en`` extract) is known, and any other English
+    benefit type fails by name rather than being guessed.
 
     Raises
     ------
@@ -1065,6 +1091,8 @@ def classify_benefit(label: str) -> tuple[str | None, str]:
         raw == "i alt"
         or raw.endswith(" i alt")
         or raw.startswith("i alt ")
+        or raw == "total"
+        or raw.endswith(", total")
         or folded == "oevrigeydelsesmodtagere"
         or label.strip().upper() in BENEFIT_AGGREGATE_CODES
     ):
@@ -1174,8 +1202,62 @@ def _per_code(df: pd.DataFrame, name: str) -> pd.Series:
     )
 
 
-def benefits_from_auk01(parsed: ParsedTable, year: int) -> pd.DataFrame:
+def _require_values(parsed: ParsedTable, rows: pd.DataFrame, year: int, feeds: pd.Series | str) -> None:
+    """Fail if a cell in ``rows`` (the cells a column is built from) has no value.
+
+    ``feeds`` names the column(s) each row is needed for (a string for all rows, or a Series
+    aligned with ``rows``).
+
+    Raises
+    ------
+    StatBankFormatError
+        Naming the table, the year, the first such cell (line, area label, time, other
+        dimensions, the marker) and the column it is needed for.
+    """
+    nan = rows["value"].isna().to_numpy()
+    if not nan.any():
+        return
+    lines = rows.loc[nan, "line"]
+    cells = parsed.missing_in(lines)
+    first = cells[0] if cells else None
+    needed = feeds if isinstance(feeds, str) else str(feeds[nan].iloc[0])
+    what = first.describe() if first is not None else f"line {int(lines.iloc[0])}: no value"
+    more = f" ({int(nan.sum()) - 1} more needed cell(s) without a value)" if nan.sum() > 1 else ""
+    raise StatBankFormatError(
+        f"{parsed.table} {year}: {what}; the cell is needed for {needed}{more}. StatBank gives no "
+        "number where it is confidential or not available; build with validate=False to keep NaN"
+    )
+
+
+def benefits_from_auk01(
+    parsed: ParsedTable, year: int, *, groups: Sequence[str] = GROUPS, require: bool = False
+) -> pd.DataFrame:
     """Full-time persons per municipality and group for ``year`` (mean of the four quarters).
+
+    Parameters
+    ----------
+    parsed
+        The parsed AUK01 response (one or more years).
+    year
+        The calendar year.
+    groups
+        The groups to build (default all of :data:`analysis.core.benefits.GROUPS`); each must have
+        at least one benefit type in the response.
+    require
+        Fail on a cell without a value that a group is built from; otherwise such a cell makes
+        the municipality's group NaN (never 0).
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``code``, one column ``ft_<group>`` per group.
+
+    Raises
+    ------
+    StatBankFormatError
+        If the year does not have all four quarters, a group has no benefit type, a benefit type
+        is unknown or ambiguous (:func:`classify_benefit`), or (``require``) a needed cell has no
+        value (table, year, cell and column named).
 
     Notes
     -----
@@ -1183,14 +1265,20 @@ def benefits_from_auk01(parsed: ParsedTable, year: int) -> pd.DataFrame:
     :math:`FT_{mg} = \\tfrac14 \\sum_{q=1}^{4} \\sum_{t \\in g} FT_{mtq}` over the benefit types
     ``t`` mapped to group ``g``. All four quarters must be present.
     """
+    unknown = [g for g in groups if g not in GROUPS]
+    if unknown or not groups:
+        raise ValueError(f"groups: expected some of {list(GROUPS)}, got {list(groups)}")
     df = parsed.data
     df = df[df["year"] == year]
     have = sorted(int(q) for q in df["quarter"].dropna().unique())
     if have != [1, 2, 3, 4]:
         raise StatBankFormatError(f"AUK01 {year}: expected quarters K1-K4, found {have}")
     labels = df["YDELSESTYPE"].unique()
-    groups = {lab: classify_benefit(lab)[0] for lab in labels}
-    df = df.assign(group=df["YDELSESTYPE"].map(groups)).dropna(subset=["group"])
+    group_of = {lab: classify_benefit(lab)[0] for lab in labels}
+    df = df.assign(group=df["YDELSESTYPE"].map(group_of)).dropna(subset=["group"])
+    df = df[df["group"].isin(list(groups))]
+    if require:
+        _require_values(parsed, df, year, "ft_" + df["group"].astype(str))
     keys = [df["code"], df["group"], df["quarter"]]
     nan_cell = df["value"].isna().groupby(keys).any()
     summed = df["value"].groupby(keys).sum().where(~nan_cell)  # a '..' cell makes the sum NaN
@@ -1201,30 +1289,32 @@ def benefits_from_auk01(parsed: ParsedTable, year: int) -> pd.DataFrame:
     for g in GROUPS:
         if g in wide.columns:
             out[f"ft_{g}"] = wide[g].astype("float64")
-    missing_groups = [g for g in GROUPS if g not in wide.columns]
+    missing_groups = [g for g in groups if g not in wide.columns]
     if missing_groups:
         raise StatBankFormatError(f"AUK01 {year}: no benefit types found for group(s) {missing_groups}")
     return out
 
 
 def _herkomst_kind(label: str) -> str | None:
+    """FOLK1E origin label (Danish or English) → ``dansk``/``vestlig``/``ikke_vestlig``; total → None."""
     f = fold(label)
-    if f in {"ialt", "tot"}:
+    if f in {"ialt", "tot", "total"}:
         return None
-    if "ikkevestlig" in f:
+    if "ikkevestlig" in f or "nonwestern" in f:
         return "ikke_vestlig"
-    if "vestlig" in f:
+    if "vestlig" in f or "western" in f:
         return "vestlig"
-    if "dansk" in f:
+    if "dansk" in f or "danish" in f:
         return "dansk"
     raise StatBankFormatError(f"FOLK1E: unknown HERKOMST label {label!r}")
 
 
 def _education_kind(label: str) -> str | None:
+    """HFUDD11 label (``"H10 Grundskole"``, ``"H40 Short cycle higher education"``) → kind; total → None."""
     m = re.match(r"^\s*(H\d{2})", label.strip().upper())
     f = fold(label)
     if not m:
-        if f in {"ialt", "tot"}:
+        if f in {"ialt", "tot", "total"}:
             return None
         raise StatBankFormatError(f"HFUDD11: unknown HFUDD label {label!r} (expected 'H10 Grundskole' ...)")
     code = m.group(1)
@@ -1261,7 +1351,11 @@ def build_aggregates(
         A configured client (its ``offline``/``refresh`` win); default a new
         :class:`StatBankClient`.
     validate
-        Check the result with :func:`analysis.core.validate.validate_aggregates`.
+        Require a value in every cell a column is built from (a cell StatBank gives as ``..`` or
+        ``-`` fails, naming the table, the cell and the column), then check the result with
+        :func:`analysis.core.validate.validate_aggregates`. With ``validate=False`` such a cell
+        leaves the municipality's column NaN (never 0); cells no column uses (aggregate areas,
+        excluded benefit types, H90 "uoplyst", totals) may be missing either way.
 
     Returns
     -------
@@ -1270,6 +1364,21 @@ def build_aggregates(
         x_educ_grundskole, x_educ_videregaaende, x_unemployment_rate``; one row per
         municipality (98) and year; ``attrs`` carry ``synthetic=False``, the source and the
         sha256 of every raw response used.
+
+    Raises
+    ------
+    ValueError
+        For no or duplicated years.
+    MissingCacheError
+        Offline, listing every request that is not cached.
+    StatBankFormatError
+        An :class:`analysis.core.validate.InputError` naming the table (and the cache file or
+        request) for a response that breaks its contract (see :func:`parse_csv`: not UTF-8,
+        unknown area label, one municipality under two labels, ...), an unknown benefit, origin
+        or education label, missing quarters or ages, or (``validate``) a needed cell without a
+        value.
+    InputError
+        From :func:`analysis.core.validate.validate_aggregates` (``validate``).
 
     Notes
     -----
@@ -1295,7 +1404,9 @@ def build_aggregates(
     inputs: dict[str, dict[str, str]] = {}
     for y, reqs in plan.items():
         parsed = {
-            t: parse_csv(entries[r].data, table=t, request=r, area_column=AREA_COLUMNS[t])
+            t: parse_csv(
+                entries[r].data, table=t, request=r, area_column=AREA_COLUMNS[t], source=entries[r].path
+            )
             for t, r in reqs.items()
         }
         for t, r in reqs.items():
@@ -1305,7 +1416,7 @@ def build_aggregates(
                 "sha256": e.meta["sha256"],
                 "retrieved": e.meta["retrieved_utc"],
             }
-        frames.append(_assemble_year(y, parsed))
+        frames.append(_assemble_year(y, parsed, require=validate))
     out = pd.concat(frames, ignore_index=True).sort_values(["year", "code"], ignore_index=True)
     out.attrs.update(synthetic=False, source=SOURCE, inputs=inputs)
     if validate:
@@ -1315,24 +1426,36 @@ def build_aggregates(
     return out
 
 
-def _assemble_year(year: int, parsed: Mapping[str, ParsedTable]) -> pd.DataFrame:
+def _assemble_year(year: int, parsed: Mapping[str, ParsedTable], *, require: bool = False) -> pd.DataFrame:
+    """One year of the aggregates; ``require``: a cell a column is built from must have a value."""
     for t in ("FOLK1A", "FOLK1E"):
         ages = parsed[t].data["ALDER"].nunique()
         if ages != len(AGES_16_66):
             raise StatBankFormatError(f"{t} {year}: expected the {len(AGES_16_66)} ages 16-66, found {ages}")
-    pop = _per_code(parsed["FOLK1A"].data, "population")
-    ft = benefits_from_auk01(parsed["AUK01"], year)
+    a = parsed["FOLK1A"].data
+    if require:
+        _require_values(parsed["FOLK1A"], a, year, "population")
+    pop = _per_code(a, "population")
+    ft = benefits_from_auk01(parsed["AUK01"], year, require=require)
     e = parsed["FOLK1E"].data
     e = e.assign(kind=e["HERKOMST"].map({lab: _herkomst_kind(lab) for lab in e["HERKOMST"].unique()}))
     e = e.dropna(subset=["kind"])
+    if require:
+        _require_values(parsed["FOLK1E"], e, year, "x_origin_vestlig and x_origin_ikke_vestlig")
     origin = e.groupby(["code", "kind"])["value"].sum(min_count=1).unstack("kind")
     origin_total = origin.sum(axis=1, skipna=False)
     h = parsed["HFUDD11"].data
     h = h.assign(kind=h["HFUDD"].map({lab: _education_kind(lab) for lab in h["HFUDD"].unique()}))
     h = h.dropna(subset=["kind"])
+    if require:
+        used = h[h["kind"] != "uoplyst"]
+        _require_values(parsed["HFUDD11"], used, year, "x_educ_grundskole and x_educ_videregaaende")
     educ = h.groupby(["code", "kind"])["value"].sum(min_count=1).unstack("kind")
     known = educ.drop(columns=["uoplyst"], errors="ignore").sum(axis=1, skipna=False)
-    unemp = _per_code(parsed["AULP01"].data, "x_unemployment_rate")
+    u = parsed["AULP01"].data
+    if require:
+        _require_values(parsed["AULP01"], u, year, "x_unemployment_rate")
+    unemp = _per_code(u, "x_unemployment_rate")
 
     out = pd.DataFrame(index=pd.Index(sorted(pop.index), name="code"))
     out["population"] = pop
