@@ -54,6 +54,7 @@ def test_shared_jobcentres():
         ("Aabenraa", 580),
         ("Tårnby", 185),
         ("Taarnby", 185),
+        ("Ta\u030arnby", 185),  # decomposed: 'a' + combining ring (NFD, as macOS file names)
     ],
 )
 def test_lookup_by_code_or_name(key, code):

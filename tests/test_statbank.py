@@ -7,10 +7,13 @@ responses in the StatBank CSV format from a seeded table of invented numbers.
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import io
 import json
 import math
+import re
+import unicodedata
 import urllib.error
 import urllib.request
 from datetime import UTC, datetime
@@ -95,6 +98,15 @@ HFUDD = {
     "H90 Uoplyst mv.": None,
 }
 AGGREGATE_AREAS = ["Hele landet", "Region Hovedstaden", "Landsdel Fyn"]
+# The same in English (lang=en), as in the real extracts under data/raw/dst-municipal-factors-dph.
+AGGREGATE_AREAS_EN = [
+    "All Denmark",
+    "Region Hovedstaden",
+    "Province Fyn",
+    "Abroad",
+    "Not stated municipality",
+]
+ENGLISH_NAMES = {"København": "Copenhagen"}
 TOTAL_LABELS = {"KØN": "I alt", "ALDER": "Alder i alt", "CIVILSTAND": "I alt"}
 
 
@@ -106,16 +118,34 @@ def value(*key: object) -> int:
 class FakeStatBank:
     """Transport that answers data requests like StatBank (Danish labels, ';', decimal comma)."""
 
-    def __init__(self, names: list[str], *, missing_cell: tuple[str, str, str] | None = None) -> None:
+    def __init__(
+        self,
+        names: list[str],
+        *,
+        missing_cell: tuple[str, str, str] | None = None,
+        missing_cells: tuple[tuple[str, str, str], ...] = (),
+        marker: str = "..",
+        english_areas: bool = False,
+        tables: tuple[str, ...] = sb.TABLES,
+    ) -> None:
         self.names = names
-        self.missing_cell = missing_cell  # (area, label, time) rendered as '..'
+        # (area, label, time) rendered as `marker`
+        self.missing = {missing_cell, *missing_cells} - {None}
+        self.marker = marker
+        self.english_areas = english_areas  # area labels as lang=en gives them ("Copenhagen", ...)
+        self.tables = tables  # tables whose missing_cell is rendered
         self.calls: list[sb.Request] = []
+
+    def areas(self) -> list[str]:
+        if self.english_areas:
+            return AGGREGATE_AREAS_EN + [ENGLISH_NAMES.get(n, n) for n in self.names] + ["Christiansø"]
+        return AGGREGATE_AREAS + self.names + ["Christiansø"]
 
     def expand(self, code: str, values: tuple[str, ...]) -> list[str]:
         if values == ("*",):
             return {
-                "OMRÅDE": AGGREGATE_AREAS + self.names + ["Christiansø"],
-                "BOPOMR": AGGREGATE_AREAS + self.names + ["Christiansø"],
+                "OMRÅDE": self.areas(),
+                "BOPOMR": self.areas(),
                 "YDELSESTYPE": list(AUK01_LABELS),
                 "HERKOMST": list(HERKOMST),
                 "HFUDD": list(HFUDD),
@@ -132,8 +162,8 @@ class FakeStatBank:
         lines = [";".join([c for c, _ in dims] + ["INDHOLD"])]
         for combo in _product([v for _, v in dims]):
             area, time = combo[0], combo[-1]
-            if self.missing_cell and (area, combo[1], time) == self.missing_cell:
-                cell = ".."
+            if request.table in self.tables and (area, combo[1], time) in self.missing:
+                cell = self.marker
             elif request.table == "AULP01":
                 cell = f"{value(request.table, *combo) / 10:.1f}".replace(".", ",")
             else:
@@ -564,12 +594,13 @@ def test_tableinfo_is_cached_and_parsed(client_factory):
 # ------------------------------------------------------------------------------------------------
 # Aggregates
 # ------------------------------------------------------------------------------------------------
-def expected_aggregates(names: list[str], year: int) -> pd.DataFrame:
+def expected_aggregates(names: list[str], year: int, *, english_areas: bool = False) -> pd.DataFrame:
     """Independent computation of the aggregates from the fake's numbers and the hand mapping."""
     rows = []
     ages = [f"{a} år" for a in range(16, 67)]
-    for name in names:
-        code = int(registry().set_index("name").loc[name, "code"])
+    for registry_name in names:
+        code = int(registry().set_index("name").loc[registry_name, "code"])
+        name = ENGLISH_NAMES.get(registry_name, registry_name) if english_areas else registry_name
         pop = sum(value("FOLK1A", name, "I alt", a, "I alt", f"{year}K1") for a in ages)
         row = {"code": code, "year": year, "population": float(pop)}
         for g in GROUPS:
@@ -642,12 +673,22 @@ def test_build_aggregates_rejects_bad_years(client_factory):
 # ------------------------------------------------------------------------------------------------
 # Command line
 # ------------------------------------------------------------------------------------------------
+def statbank(argv, transport=None, monkeypatch=None):
+    """``kommunebench statbank ARGV`` through the command line, with a fake transport."""
+    from analysis import cli
+    from analysis.cli import commands
+
+    if transport is not None:
+        monkeypatch.setattr(commands, "statbank_transport", lambda: transport)
+    return cli.main(["statbank", *argv])
+
+
 def test_cli_fetch_offline_reports_missing(tmp_path, capsys):
-    rc = sb.main(
-        ["fetch", "--years", "2023", "--offline", "--cache-dir", str(tmp_path)], prog="kommunebench statbank"
-    )
+    rc = statbank(["fetch", "--years", "2023", "--offline", "--cache-dir", str(tmp_path)])
     err = capsys.readouterr().err
-    assert rc == 1
+    assert rc == 2
+    assert err.startswith("kommunebench statbank: error: ")
+    assert err.count("\n") == 1
     assert "5 StatBank request(s)" in err
     assert "kommunebench statbank fetch --years 2023" in err
 
@@ -655,10 +696,10 @@ def test_cli_fetch_offline_reports_missing(tmp_path, capsys):
 def test_cli_fetch_then_tables(tmp_path, monkeypatch, names, capsys):
     monkeypatch.setenv("KOMMUNEBENCH_ROOT", str(tmp_path))
     fake = FakeStatBank(names[:2])
-    assert sb.main(["fetch", "--years", "2023"], transport=fake) == 0
+    assert statbank(["fetch", "--years", "2023"], fake, monkeypatch) == 0
     assert len(fake.calls) == 5
     capsys.readouterr()
-    assert sb.main(["tables"]) == 0
+    assert statbank(["tables"]) == 0
     out = capsys.readouterr().out
     for t in sb.TABLES:
         assert t in out
@@ -666,15 +707,16 @@ def test_cli_fetch_then_tables(tmp_path, monkeypatch, names, capsys):
     assert ": 5" in out
 
 
-def test_cli_build_writes_parquet(tmp_path, names, capsys):
+def test_cli_build_writes_parquet(tmp_path, monkeypatch, names, capsys):
     from analysis.core.io import read_parquet_metadata
 
     cache = tmp_path / "cache"
     out = tmp_path / "agg.parquet"
     assert (
-        sb.main(["fetch", "--years", "2023", "--cache-dir", str(cache)], transport=FakeStatBank(names)) == 0
+        statbank(["fetch", "--years", "2023", "--cache-dir", str(cache)], FakeStatBank(names), monkeypatch)
+        == 0
     )
-    rc = sb.main(["build", "--years", "2023", "--offline", "--cache-dir", str(cache), "--out", str(out)])
+    rc = statbank(["build", "--years", "2023", "--offline", "--cache-dir", str(cache), "--out", str(out)])
     assert rc == 0, capsys.readouterr().err
     df = pd.read_parquet(out)
     assert len(df) == 98
@@ -684,9 +726,11 @@ def test_cli_build_writes_parquet(tmp_path, names, capsys):
     assert len(meta["inputs"]) == 5
 
 
-def test_cli_rejects_bad_years():
-    with pytest.raises(SystemExit):
-        sb.main(["fetch", "--years", "twenty"])
+def test_cli_rejects_bad_years(capsys):
+    assert statbank(["fetch", "--years", "twenty"]) == 2
+    assert capsys.readouterr().err == (
+        "kommunebench statbank: error: --years: expected e.g. 2022,2023 or 2019-2023, got 'twenty'\n"
+    )
 
 
 # ------------------------------------------------------------------------------------------------
@@ -742,5 +786,522 @@ def test_cli_dispatch_through_kommunebench(tmp_path, monkeypatch, capsys):
 
 def test_missing_cell_fails_validation_instead_of_becoming_zero(names, client_factory):
     fake = FakeStatBank(names, missing_cell=("Nyborg", "Førtidspension", "2023K2"))
-    with pytest.raises(validate.InputError, match="ft_foertidspension"):
+    with pytest.raises(validate.InputError) as info:
         sb.build_aggregates([2023], client=client_factory(fake))
+    assert re.fullmatch(
+        r"AUK01 2023: line \d+, column INDHOLD: no value \('\.\.'\) for OMRÅDE='Nyborg' \(450\), "
+        r"YDELSESTYPE='Førtidspension', KØN='I alt', ALDER='Alder i alt', TID='2023K2'; the cell is "
+        r"needed for ft_foertidspension\. StatBank gives no number where it is confidential or not "
+        r"available; build with validate=False to keep NaN",
+        str(info.value),
+    )
+
+
+# ------------------------------------------------------------------------------------------------
+# Real English extracts (data/raw/dst-municipal-factors-dph/raw, lang=en, committed unchanged)
+# ------------------------------------------------------------------------------------------------
+REAL = Path(__file__).resolve().parents[1] / "data" / "raw" / "dst-municipal-factors-dph" / "raw"
+#: file → (table, area column, number of periods), from PROVENANCE.md and the files themselves.
+REAL_EXTRACTS: dict[str, tuple[str, str, int]] = {
+    "auk01_social_assistance.csv": ("AUK01", "OMRÅDE", 76),
+    "folk1am_population_by_municipality.csv": ("FOLK1AM", "OMRÅDE", 53),
+    "folk1a_population_annual.csv": ("FOLK1A", "OMRÅDE", 5),
+    "hfudd11_tot.csv": ("HFUDD11", "BOPOMR", 5),
+    "hfudd11_h40.csv": ("HFUDD11", "BOPOMR", 5),
+    "hfudd11_h50.csv": ("HFUDD11", "BOPOMR", 5),
+    "hfudd11_h60.csv": ("HFUDD11", "BOPOMR", 5),
+    "hfudd11_h70.csv": ("HFUDD11", "BOPOMR", 5),
+    "hfudd11_h80.csv": ("HFUDD11", "BOPOMR", 5),
+    "indkp101_income_by_municipality.csv": ("INDKP101", "OMRÅDE", 38),
+    "lbesk69_employees_by_municipality.csv": ("LBESK69", "BOPKOM", 71),
+}
+#: Labels in these files that are neither a municipality nor a sum of municipalities.
+REAL_OTHER_AREAS = {"Christiansø", "Abroad", "Not stated municipality", "Outside Denmark"}
+#: Spot checks: (area label in the file, municipality code).
+REAL_SPOT = [("Copenhagen", 101), ("Ta\u030arnby", 185), ("Bornholm", 400), ("Læsø", 825), ("Hjørring", 860)]
+
+
+def read_real(name: str) -> tuple[list[str], list[dict[str, str]]]:
+    """The raw file read independently of the parser: csv module, utf-8-sig, ';'."""
+    with open(REAL / name, encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh, delimiter=";"))
+    return list(rows[0]), rows
+
+
+def parse_real(name: str) -> sb.ParsedTable:
+    table, area, _ = REAL_EXTRACTS[name]
+    header, _ = read_real(name)
+    return sb.parse_csv(
+        (REAL / name).read_bytes(),
+        table=table,
+        columns=[c for c in header if c != "INDHOLD"],
+        area_column=area,
+        lang="en",
+        source=REAL / name,
+    )
+
+
+def test_real_extract_list_is_complete():
+    assert sorted(p.name for p in REAL.glob("*.csv")) == sorted(REAL_EXTRACTS)
+    assert (REAL / "auk01_social_assistance.csv").read_bytes().startswith(b"\xef\xbb\xbf")  # BOM
+
+
+@pytest.mark.parametrize("name", sorted(REAL_EXTRACTS))
+def test_real_extract_all_98_municipalities_in_every_period(name):
+    table, area, n_periods = REAL_EXTRACTS[name]
+    _, rows = read_real(name)
+    p = parse_real(name)
+    df = p.data
+    assert p.table == table
+    assert p.missing_cells == 0
+    assert df["TID"].nunique() == n_periods
+    per_period = df.groupby("TID")["code"].apply(lambda c: sorted(c.tolist()))
+    assert all(codes == sorted(registry()["code"]) for codes in per_period)  # 98, each once
+    # Every area label is either kept or dropped by rule, and only listed aggregates are dropped.
+    labels = {r[area] for r in rows}
+    assert set(p.excluded) | set(df[area]) == labels
+    assert set(p.excluded) <= set(sb.AREA_EXCLUDED)
+    assert {"All Denmark", "Copenhagen"} <= labels
+    assert "Copenhagen" not in p.excluded
+    assert df.loc[df[area] == "Copenhagen", "code"].unique().tolist() == [101]
+    for label in p.excluded:
+        assert (
+            label == "All Denmark" or label in REAL_OTHER_AREAS or label.startswith(("Region ", "Province "))
+        )
+
+
+@pytest.mark.parametrize("name", sorted(REAL_EXTRACTS))
+def test_real_extract_values_match_the_raw_file(name):
+    _, area, _ = REAL_EXTRACTS[name]
+    _, rows = read_real(name)
+    periods = sorted({r["TID"] for r in rows})
+    raw = {(r[area], r["TID"]): float(r["INDHOLD"]) for r in rows}
+    df = parse_real(name).data.set_index(["code", "TID"])["value"]
+    for label, code in REAL_SPOT:
+        for period in (periods[0], periods[-1]):
+            file_label = unicodedata.normalize("NFC", label)  # the files are NFC: "Tårnby"
+            assert df[(code, period)] == raw[(file_label, period)], (label, period)
+
+
+@pytest.mark.parametrize(
+    ("name", "tolerance"),
+    [
+        ("folk1a_population_annual.csv", 0),
+        ("folk1am_population_by_municipality.csv", 0),
+        ("hfudd11_tot.csv", 0),
+        ("hfudd11_h70.csv", 0),
+        # full-time equivalents are rounded area by area: the national total differs by a few
+        ("auk01_social_assistance.csv", 10),
+        ("lbesk69_employees_by_municipality.csv", 10),
+    ],
+)
+def test_real_extract_municipalities_add_up_to_all_denmark(name, tolerance):
+    """Nothing lost, nothing counted twice: the 98 (+ Christiansø, abroad, unknown) = All Denmark."""
+    _, area, _ = REAL_EXTRACTS[name]
+    _, rows = read_real(name)
+    total = {r["TID"]: float(r["INDHOLD"]) for r in rows if r[area] == "All Denmark"}
+    other: dict[str, float] = {}
+    for r in rows:
+        if r[area] in REAL_OTHER_AREAS:
+            other[r["TID"]] = other.get(r["TID"], 0.0) + float(r["INDHOLD"])
+    sums = parse_real(name).data.groupby("TID")["value"].sum()
+    for period, national in total.items():
+        assert abs(sums[period] + other.get(period, 0.0) - national) <= tolerance, period
+
+
+def test_real_extract_periods():
+    q = parse_real("auk01_social_assistance.csv").data
+    assert (q["TID"].iloc[0], q["year"].iloc[0], q["quarter"].iloc[0]) == ("2007Q1", 2007, 1)
+    m = parse_real("folk1am_population_by_municipality.csv").data
+    first = m[m["TID"] == "2021M10"].iloc[0]
+    assert (first["year"], first["month"]) == (2021, 10)
+    assert m["quarter"].isna().all()
+    a = parse_real("hfudd11_tot.csv").data
+    assert a["quarter"].isna().all()
+    assert a["month"].isna().all()
+    assert sorted(a["year"].unique()) == [2008, 2011, 2015, 2019, 2022]
+
+
+def test_real_auk01_builds_the_annual_benefit_column():
+    """The builder's AUK01 step on the real extract: one benefit type, the year's four quarters."""
+    name = "auk01_social_assistance.csv"
+    _, rows = read_real(name)
+    assert {r["YDELSESTYPE"] for r in rows} == {"Net unemployed recipients of social assistance"}
+    assert sb.classify_benefit("Net unemployed recipients of social assistance")[0] == "kontanthjaelp"
+    parsed = parse_real(name)
+    got = sb.benefits_from_auk01(parsed, 2024, groups=("kontanthjaelp",), require=True)
+    assert sorted(got.index) == sorted(registry()["code"])
+    assert list(got.columns) == ["ft_kontanthjaelp"]
+    for label, code in [("Copenhagen", 101), ("Nyborg", 450), ("Læsø", 825)]:
+        quarters = [
+            float(r["INDHOLD"]) for r in rows if r["OMRÅDE"] == label and r["TID"].startswith("2024Q")
+        ]
+        assert len(quarters) == 4
+        assert got.loc[code, "ft_kontanthjaelp"] == pytest.approx(sum(quarters) / 4, rel=1e-12)
+    with pytest.raises(
+        sb.StatBankFormatError, match=r"AUK01 2024: no benefit types found for group\(s\) \['dagpenge'"
+    ):
+        sb.benefits_from_auk01(parsed, 2024)  # the extract is one slice: the full build needs every group
+
+
+def test_real_hfudd11_and_folk1a_labels_are_understood():
+    for name in ("hfudd11_tot.csv", "hfudd11_h40.csv", "hfudd11_h50.csv", "hfudd11_h60.csv"):
+        _, rows = read_real(name)
+        kinds = {sb._education_kind(r["HFUDD"]) for r in rows}
+        assert kinds == ({None} if name == "hfudd11_tot.csv" else {"videregaaende"})
+    # FOLK1A: the builder's per-municipality sum gives the file's population
+    _, rows = read_real("folk1a_population_annual.csv")
+    pop = sb._per_code(parse_real("folk1a_population_annual.csv").data.query("TID == '2022Q1'"), "population")
+    want = {r["OMRÅDE"]: float(r["INDHOLD"]) for r in rows if r["TID"] == "2022Q1"}
+    assert pop[101] == want["Copenhagen"]
+    assert pop[400] == want["Bornholm"]
+    assert len(pop) == 98
+
+
+@pytest.mark.parametrize(
+    ("label", "kind"),
+    [
+        ("Total", None),
+        ("Persons of Danish origin", "dansk"),
+        ("Immigrants from western countries", "vestlig"),
+        ("Immigrants from non-western countries", "ikke_vestlig"),
+        ("Descendants from western countries", "vestlig"),
+        ("Descendants from non-western countries", "ikke_vestlig"),
+    ],
+)
+def test_english_origin_labels(label, kind):
+    assert sb._herkomst_kind(label) == kind
+
+
+# ------------------------------------------------------------------------------------------------
+# Area labels: Danish and English, aggregates dropped by rule
+# ------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("label", "code"),
+    [
+        ("Copenhagen", 101),
+        ("COPENHAGEN", 101),
+        ("København", 101),
+        ("Koebenhavn", 101),
+        ("Ta\u030arnby", 185),  # decomposed å
+        ("Bornholms Regionskommune", 400),
+        ("Nyborg Kommune", 450),
+    ],
+)
+def test_area_code_english_and_danish_names(label, code):
+    assert sb.area_code(label) == (code, "municipality")
+
+
+@pytest.mark.parametrize(
+    ("danish", "english"),
+    [
+        ("Hele landet", "All Denmark"),
+        ("Region Hovedstaden", "Region Hovedstaden"),
+        ("Landsdel Byen København", "Province Byen København"),
+        ("Landsdel Bornholm", "Province Bornholm"),
+        ("Landsdel Vest- og Sydsjælland", "Province Vest- og Sydsjælland"),
+        ("Christiansø", "Christiansø"),
+        ("Udlandet", "Abroad"),
+        ("Uoplyst kommune", "Not stated municipality"),
+    ],
+)
+def test_area_aggregates_are_dropped_by_rule_in_both_languages(danish, english):
+    for label in (danish, english):
+        assert label in sb.AREA_EXCLUDED
+        code, reason = sb.area_code(label)
+        assert code is None
+        assert reason == sb.AREA_EXCLUDED[label]
+
+
+def test_every_listed_aggregate_is_excluded_and_no_municipality_is_listed():
+    assert len([k for k in sb.AREA_EXCLUDED if k.startswith("Region ")]) == 5
+    assert len([k for k in sb.AREA_EXCLUDED if k.startswith("Province ")]) == 11
+    assert len([k for k in sb.AREA_EXCLUDED if k.startswith("Landsdel ")]) == 11
+    for label in sb.AREA_EXCLUDED:
+        assert sb.area_code(label)[0] is None
+    for label, code in sb.AREA_ALIASES.items():
+        assert sb.area_code(label) == (code, "municipality")
+    municipality_folds = {sb.fold(n) for n in registry()["name"]}
+    assert not municipality_folds & {sb.fold(k) for k in sb.AREA_EXCLUDED}
+
+
+@pytest.mark.parametrize(
+    "label", ["Region Atlantis", "Province Bornholms omegn", "Greater Copenhagen", "Denmark"]
+)
+def test_area_labels_not_listed_are_errors_not_dropped(label):
+    with pytest.raises(sb.StatBankFormatError, match=f"unknown area {label!r}: neither an aggregate listed"):
+        sb.area_code(label)
+
+
+def test_unknown_area_names_table_line_column_and_label():
+    raw = "OMRÅDE;TID;INDHOLD\nAll Denmark;2023;1\nAtlantis;2023;5\n"
+    with pytest.raises(validate.InputError) as info:
+        sb.parse_csv(raw, table="FOLK1A", area_column="OMRÅDE")
+    assert str(info.value) == (
+        "FOLK1A: line 3, column OMRÅDE: unknown area 'Atlantis': neither an aggregate listed in "
+        "analysis.data.statbank.AREA_EXCLUDED nor one of the 98 municipalities; see `kommunebench "
+        "municipalities` for the 98 names"
+    )
+
+
+def test_format_errors_are_input_errors():
+    assert issubclass(sb.StatBankFormatError, validate.InputError)
+    assert issubclass(sb.StatBankFormatError, sb.StatBankError)
+
+
+def test_build_aggregates_with_english_area_labels(names, client_factory):
+    subset = [n for n in names if n in {"København", "Bornholm", "Nyborg", "Læsø"}]
+    fake = FakeStatBank(subset, english_areas=True)
+    got = sb.build_aggregates([2023], client=client_factory(fake), validate=False)
+    want = expected_aggregates(subset, 2023, english_areas=True).sort_values("code", ignore_index=True)
+    pd.testing.assert_frame_equal(got, want, check_exact=False, rtol=1e-12, check_dtype=False)
+    assert got["code"].tolist() == [101, 400, 450, 825]
+
+
+def test_build_aggregates_full_country_english_areas_validates(names, client_factory):
+    got = sb.build_aggregates([2023], client=client_factory(FakeStatBank(names, english_areas=True)))
+    assert sorted(got["code"]) == sorted(registry()["code"])
+
+
+# ------------------------------------------------------------------------------------------------
+# One municipality under two labels
+# ------------------------------------------------------------------------------------------------
+def test_bornholm_under_two_labels_is_an_error_not_double_counted():
+    req = sb.requests_for_year(2023)["AULP01"]
+    raw = (
+        "OMRÅDE;ALDER;KØN;TID;INDHOLD\n"
+        "Hele landet;Alder i alt;I alt;2023;2,9\n"
+        "Bornholm;Alder i alt;I alt;2023;28,1\n"
+        "Bornholms Regionskommune;Alder i alt;I alt;2023;28,1\n"
+        "Nyborg;Alder i alt;I alt;2023;2,6\n"
+    )
+    with pytest.raises(validate.InputError) as info:
+        sb.parse_csv(raw, table="AULP01", request=req, area_column="OMRÅDE")
+    assert str(info.value) == (
+        "AULP01 [OMRÅDE=*; ALDER=TOT; KØN=TOT; Tid=2023]: area labels 'Bornholm' and "
+        "'Bornholms Regionskommune' (column OMRÅDE) both map to municipality 400 Bornholm in the same "
+        "cell ALDER='Alder i alt', KØN='I alt', TID='2023' (lines 3, 4): the municipality would be "
+        "counted twice"
+    )
+
+
+def test_bornholm_population_under_two_labels_is_an_error():
+    raw = (
+        "OMRÅDE;KØN;ALDER;CIVILSTAND;TID;INDHOLD\n"
+        "Bornholm;Total;Age, total;Total;2024Q1;27494\n"
+        "Nyborg;Total;Age, total;Total;2024Q1;32000\n"
+        "Bornholms Regionskommune;Total;Age, total;Total;2024Q1;27494\n"
+    )
+    with pytest.raises(sb.StatBankFormatError) as info:
+        sb.parse_csv(raw, table="FOLK1A", area_column="OMRÅDE", lang="en")
+    assert str(info.value) == (
+        "FOLK1A: area labels 'Bornholm' and 'Bornholms Regionskommune' (column OMRÅDE) both map to "
+        "municipality 400 Bornholm in the same cell KØN='Total', ALDER='Age, total', CIVILSTAND='Total', "
+        "TID='2024Q1' (lines 2, 4): the municipality would be counted twice"
+    )
+
+
+def test_two_labels_in_different_cells_are_fine():
+    raw = "OMRÅDE;TID;INDHOLD\nBornholm;2022;27,0\nBornholms Regionskommune;2023;28,1\n"
+    p = sb.parse_csv(raw, table="AULP01", area_column="OMRÅDE")
+    assert p.data.set_index("TID")["code"].to_dict() == {"2022": 400, "2023": 400}
+
+
+def test_copenhagen_and_koebenhavn_together_are_an_error():
+    raw = "OMRÅDE;TID;INDHOLD\nCopenhagen;2023;3,0\nKøbenhavn;2023;3,0\nNyborg;2023;2,6\nNyborg;2024;2,5\n"
+    with pytest.raises(sb.StatBankFormatError) as info:
+        sb.parse_csv(raw, table="AULP01", area_column="OMRÅDE")
+    assert str(info.value) == (
+        "AULP01: area labels 'Copenhagen' and 'København' (column OMRÅDE) both map to municipality 101 "
+        "København in the same cell TID='2023' (lines 2, 3): the municipality would be counted twice"
+    )
+
+
+def test_the_same_row_twice_is_an_error():
+    raw = "OMRÅDE;TID;INDHOLD\nNyborg;2023;2,6\nLæsø;2023;3,1\nNyborg;2023;2,6\nLæsø;2023;3,1\n"
+    with pytest.raises(sb.StatBankFormatError) as info:
+        sb.parse_csv(raw, table="AULP01", area_column="OMRÅDE")
+    assert str(info.value) == (
+        "AULP01: area label 'Nyborg' (column OMRÅDE, municipality 450 Nyborg) occurs 2 times in the "
+        "same cell TID='2023' (lines 2, 4): the municipality would be counted twice (1 more duplicated "
+        "cell(s))"
+    )
+    with pytest.raises(sb.StatBankFormatError) as info:
+        sb.parse_csv(raw, table="AULP01")  # no area column: the whole cell is the key
+    assert str(info.value) == (
+        "AULP01: the cell OMRÅDE='Nyborg', TID='2023' occurs 2 times (lines 2, 4): it would be counted "
+        "twice (1 more duplicated cell(s))"
+    )
+
+
+def test_build_aggregates_rejects_bornholm_under_two_labels(names, client_factory):
+    fake = FakeStatBank([*names, "Bornholms Regionskommune"])
+    with pytest.raises(validate.InputError) as info:
+        sb.build_aggregates([2023], client=client_factory(fake))
+    msg = str(info.value)
+    assert msg.startswith(
+        "AUK01 [OMRÅDE=*; YDELSESTYPE=*; KØN=TOT; ALDER=TOT; Tid=2023K1,2023K2,2023K3,2023K4]: "
+    )
+    assert (
+        "area labels 'Bornholm' and 'Bornholms Regionskommune' (column OMRÅDE) both map to municipality "
+        "400 Bornholm in the same cell YDELSESTYPE='I alt', KØN='I alt', ALDER='Alder i alt', TID='2023K1'"
+    ) in msg
+
+
+# ------------------------------------------------------------------------------------------------
+# Cells without a value ('..', '-')
+# ------------------------------------------------------------------------------------------------
+def test_dash_cell_is_named_at_parse_time():
+    raw = "OMRÅDE;TID;INDHOLD\nChristiansø;2023;-\nNyborg;2023;-\nLæsø;2023;..\nAssens;2023;2,4\n"
+    p = sb.parse_csv(raw, table="AULP01", area_column="OMRÅDE")
+    assert math.isnan(p.data.set_index("code").loc[450, "value"])  # NaN, never 0
+    assert p.missing_cells == 2  # Christiansø is dropped with its area
+    assert [m.describe() for m in p.missing] == [
+        "line 3, column INDHOLD: no value ('-') for OMRÅDE='Nyborg' (450), TID='2023'",
+        "line 4, column INDHOLD: no value ('..') for OMRÅDE='Læsø' (825), TID='2023'",
+    ]
+    with pytest.raises(validate.InputError) as info:
+        sb.parse_csv(raw, table="AULP01", area_column="OMRÅDE", missing="error")
+    assert str(info.value) == (
+        "AULP01: line 3, column INDHOLD: no value ('-') for OMRÅDE='Nyborg' (450), TID='2023' "
+        "(1 more cell(s) without a value)"
+    )
+
+
+def test_required_dash_cell_fails_the_build_naming_table_and_cell(client_factory):
+    subset = ["Nyborg", "Svendborg"]
+    fake = FakeStatBank(
+        subset, missing_cell=("Nyborg", "Alder i alt", "2023"), marker="-", tables=("AULP01",)
+    )
+    with pytest.raises(validate.InputError) as info:
+        sb.build_aggregates([2023], client=client_factory(fake))
+    line = 2 + len(AGGREGATE_AREAS)  # header, the aggregates, then Nyborg
+    assert str(info.value) == (
+        f"AULP01 2023: line {line}, column INDHOLD: no value ('-') for OMRÅDE='Nyborg' (450), "
+        "ALDER='Alder i alt', KØN='I alt', TID='2023'; the cell is needed for x_unemployment_rate. "
+        "StatBank gives no number where it is confidential or not available; build with "
+        "validate=False to keep NaN"
+    )
+    kept = sb.build_aggregates([2023], client=client_factory(fake), validate=False).set_index("code")
+    assert math.isnan(kept.loc[450, "x_unemployment_rate"])
+    assert not math.isnan(kept.loc[479, "x_unemployment_rate"])
+
+
+def test_missing_cells_nothing_needs_are_fine(names, client_factory):
+    """No value for an aggregate area or an excluded benefit type: nothing is built from them."""
+    unused = (
+        ("Christiansø", "Førtidspension", "2023K2"),
+        ("Hele landet", "Førtidspension", "2023K2"),
+        ("Region Hovedstaden", "Fleksjob", "2023K1"),
+        ("Nyborg", "SU-modtagere", "2023K2"),
+        ("Nyborg", "I alt", "2023K3"),
+    )
+    fake = FakeStatBank(names, missing_cells=unused, marker="-", tables=("AUK01",))
+    assert fake(sb.requests_for_year(2023)["AUK01"], 1.0).count(b";-\r\n") == len(unused)
+    got = sb.build_aggregates([2023], client=client_factory(fake))
+    assert not got.isna().any().any()
+
+
+# ------------------------------------------------------------------------------------------------
+# Encoding and Unicode normalisation
+# ------------------------------------------------------------------------------------------------
+CP1252_BODY = "OMRÅDE;ALDER;KØN;TID;INDHOLD\nNyborg;Alder i alt;I alt;2023;2,6\n".encode("cp1252")
+
+
+def test_cp1252_body_names_table_request_and_file():
+    req = sb.requests_for_year(2023)["AULP01"]
+    with pytest.raises(validate.InputError) as info:
+        sb.parse_csv(CP1252_BODY, table="AULP01", request=req, source="cache/AULP01-0123456789abcdef.csv")
+    assert str(info.value) == (
+        "AULP01 [OMRÅDE=*; ALDER=TOT; KØN=TOT; Tid=2023]: the body of cache/AULP01-0123456789abcdef.csv "
+        "is not UTF-8 (byte 0xc5 at offset 3, 'Å' in cp1252); Statistics Denmark sends UTF-8, so it was "
+        "re-encoded on the way (e.g. saved as cp1252/Latin-1): re-fetch it with `kommunebench statbank "
+        "fetch --refresh` rather than converting it"
+    )
+    with pytest.raises(sb.StatBankFormatError, match=r"^AULP01: the response body is not UTF-8"):
+        sb.parse_csv(CP1252_BODY, table="AULP01")
+    with pytest.raises(sb.StatBankFormatError, match=r"the body of https://api\.statbank\.dk/v1/data is not"):
+        sb.parse_csv(CP1252_BODY, table="AULP01", request=req)
+
+
+def test_cp1252_cache_file_fails_the_build_naming_the_file(tmp_path, client_factory):
+    fake = FakeStatBank(["Nyborg", "Læsø"])
+    sb.build_aggregates([2023], client=client_factory(fake), validate=False)  # fills the cache
+    req = sb.requests_for_year(2023)["AULP01"]
+    cache = sb.Cache(tmp_path / "cache")
+    cache.put(req, fake(req, 1.0).decode("utf-8-sig").encode("cp1252"))  # a re-saved copy
+    with pytest.raises(validate.InputError) as info:
+        sb.build_aggregates([2023], client=client_factory(None, offline=True))
+    msg = str(info.value)
+    assert msg.startswith(
+        f"AULP01 [OMRÅDE=*; ALDER=TOT; KØN=TOT; Tid=2023]: the body of {cache.path_for(req)} "
+    )
+    assert "is not UTF-8" in msg
+    assert "re-fetch it with `kommunebench statbank fetch --refresh`" in msg
+
+
+def test_cp1252_response_is_rejected_before_caching(tmp_path, client_factory):
+    req = sb.requests_for_year(2023)["AULP01"]
+    with pytest.raises(sb.StatBankFormatError) as info:
+        client_factory(lambda r, t: CP1252_BODY).fetch(req)
+    assert str(info.value).startswith(
+        "AULP01 [OMRÅDE=*; ALDER=TOT; KØN=TOT; Tid=2023]: the body of https://api.statbank.dk/v1/data "
+        "is not UTF-8 (byte 0xc5 at offset 3"
+    )
+    assert not sb.Cache(tmp_path / "cache").contains(req)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [b"\xef\xbb\xbfOMR\xc3\x85DE;TID;INDHOLD\nNyborg;2023;5\n", "\ufeffOMRÅDE;TID;INDHOLD\nNyborg;2023;5\n"],
+)
+def test_utf8_bom_is_dropped(raw):
+    p = sb.parse_csv(raw, table="FOLK1A", columns=["OMRÅDE", "TID"], area_column="OMRÅDE")
+    assert p.data["code"].tolist() == [450]
+
+
+def test_decomposed_names_are_normalised_to_nfc():
+    raw = "OMRA\u030aDE;TID;INDHOLD\nTa\u030arnby;2023;5\nA\u030arhus;2023;7\nChristiansø;2023;1\n"
+    p = sb.parse_csv(raw, table="FOLK1A", columns=["OMRÅDE", "TID"], area_column="OMRÅDE")
+    assert p.data["code"].tolist() == [185, 751]
+    assert p.data["OMRÅDE"].tolist() == ["Tårnby", "Århus"]  # kept in NFC
+    assert p.data["OMRÅDE"].iloc[0] == unicodedata.normalize("NFC", "Ta\u030arnby")
+    assert list(p.excluded) == ["Christiansø"]
+
+
+def test_decomposed_and_composed_label_in_one_cell_is_a_duplicate():
+    raw = "OMRÅDE;TID;INDHOLD\nTa\u030arnby;2023;5\nTårnby;2023;5\n"
+    with pytest.raises(sb.StatBankFormatError) as info:
+        sb.parse_csv(raw, table="FOLK1A", area_column="OMRÅDE")
+    assert str(info.value) == (
+        "FOLK1A: area label 'Tårnby' (column OMRÅDE, municipality 185 Tårnby) occurs 2 times in the "
+        "same cell TID='2023' (lines 2, 3): the municipality would be counted twice"
+    )
+
+
+# ------------------------------------------------------------------------------------------------
+# Numbers and periods in English extracts
+# ------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("612345", 612345.0), ("2.9", 2.9), ("2.125", 2.125), ("1,234.5", 1234.5), ("-3.25", -3.25)],
+)
+def test_parse_number_english(text, expected):
+    assert sb.parse_number(text, lang="en") == expected
+
+
+def test_english_decimal_point_is_not_a_thousands_separator():
+    raw = "OMRÅDE;TID;INDHOLD\nNyborg;2023;2.125\n"
+    assert sb.parse_csv(raw, table="AULP01", area_column="OMRÅDE", lang="en").data["value"].tolist() == [
+        2.125
+    ]
+    assert sb.parse_csv(raw, table="AULP01", area_column="OMRÅDE").data["value"].tolist() == [2125.0]
+
+
+def test_parse_period():
+    assert sb.parse_period("2024K4") == (2024, 4, None)
+    assert sb.parse_period("2024Q1") == (2024, 1, None)
+    assert sb.parse_period("2021M10") == (2021, None, 10)
+    assert sb.parse_period("2023") == (2023, None, None)
+    with pytest.raises(ValueError, match="'2021M13'"):
+        sb.parse_period("2021M13")

@@ -34,8 +34,9 @@ def user_errors() -> tuple[type[BaseException], ...]:
     from analysis.core.municipalities import UnknownMunicipalityError
     from analysis.core.params import ParameterError
     from analysis.core.validate import InputError
+    from analysis.data.statbank import StatBankError
 
-    return (ParameterError, InputError, UnknownMunicipalityError, ValueError, OSError)
+    return (ParameterError, InputError, UnknownMunicipalityError, StatBankError, ValueError, OSError)
 
 
 def build_parser() -> ArgumentParser:

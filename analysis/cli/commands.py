@@ -193,14 +193,71 @@ def _aggregate_run(args: argparse.Namespace) -> int:
 
 
 # --------------------------------------------------------------------------- statbank
+def statbank_transport():
+    """The HTTP transport of ``kommunebench statbank`` (None: the client's own; tests replace it)."""
+    return None
+
+
 def _statbank_configure(p: argparse.ArgumentParser) -> None:
-    p.add_argument("rest", nargs=argparse.REMAINDER, help="fetch | build | tables, with their options")
+    from analysis.cli import ArgumentParser
+    from analysis.data.statbank import DEFAULT_TIMEOUT
+
+    sub = p.add_subparsers(dest="action", required=True, metavar="ACTION", parser_class=ArgumentParser)
+    p_fetch = sub.add_parser("fetch", help="fetch the tables for the given years into the cache")
+    p_build = sub.add_parser("build", help="build the aggregates table (Parquet) from the tables")
+    sub.add_parser("tables", help="list the supported tables and what is cached")
+    for q in (p_fetch, p_build):
+        q.add_argument("--years", required=True, help="e.g. 2022,2023 or 2019-2023")
+        q.add_argument("--offline", action="store_true", help="use only the cache")
+        q.add_argument("--refresh", action="store_true", help="re-fetch even if cached")
+        q.add_argument("--cache-dir", type=Path, default=None, help="default data/raw/statbank")
+        q.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, help="network timeout, seconds")
+        q.add_argument("--check", action="store_true", help="check requests against tableinfo first")
+    p_build.add_argument("--out", type=Path, required=True, help="output .parquet file")
 
 
 def _statbank_run(args: argparse.Namespace) -> int:
-    from analysis.data.statbank import main as statbank_main
+    from analysis.data import statbank as sb
 
-    return statbank_main(args.rest, prog="kommunebench statbank")
+    if args.action == "tables":
+        cache = sb.Cache()
+        print("supported tables:")
+        for t in sb.TABLES:
+            print(f"  {t:<8} {sb.TABLE_DESCRIPTIONS[t]}")
+        entries = cache.entries()
+        print(f"\ncached responses in {cache.directory}: {len(entries)}")
+        for m in entries:
+            print(
+                f"  {m.get('file')}  {m.get('table')}  {m.get('retrieved_utc', '?')}  {m.get('bytes', '?')} bytes"
+            )
+        return 0
+    years = sb.parse_years(args.years)
+    if args.action == "build" and args.out.suffix != ".parquet":
+        raise ParameterError(f"--out: expected a .parquet file, got {args.out}")
+    client = sb.StatBankClient(
+        cache_dir=args.cache_dir,
+        transport=statbank_transport(),
+        offline=args.offline,
+        refresh=args.refresh,
+        timeout=args.timeout,
+        fetch_command=f"kommunebench statbank fetch --years {','.join(map(str, years))}",
+        check=args.check,
+    )
+    if args.action == "fetch":
+        reqs = [r for y in years for r in sb.requests_for_year(y).values()]
+        for entry in client.fetch_many(reqs):
+            print(f"{entry.path.name}  {entry.meta['sha256'][:12]}  {entry.meta['bytes']} bytes")
+        return 0
+    df = sb.build_aggregates(years, client=client)
+    meta = {
+        "synthetic": False,
+        "source": sb.SOURCE,
+        "columns": sb.COLUMNS,
+        "inputs": df.attrs.get("inputs", {}),
+    }
+    _write(df, args.out, meta)
+    print(f"wrote {args.out} ({len(df)} rows)")
+    return 0
 
 
 # --------------------------------------------------------------------------- fit

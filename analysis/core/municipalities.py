@@ -1,8 +1,9 @@
 """The 98 Danish municipalities: codes, names, regions and job centres.
 
-Lookup works by code (``450``, ``"450"``, ``"0450"``) or by name, insensitive to case and to
-æ/ø/å written as ae/oe/aa ("Koebenhavn", "aeroe"). An unknown name fails with a message that
-suggests the closest names.
+Lookup works by code (``450``, ``"450"``, ``"0450"``) or by name, insensitive to case, to
+æ/ø/å written as ae/oe/aa ("Koebenhavn", "aeroe") and to Unicode normalisation (a name in
+decomposed form, "a" followed by U+030A COMBINING RING ABOVE, matches "Tårnby"). An unknown
+name fails with a message that suggests the closest names.
 
 Examples
 --------
@@ -64,8 +65,19 @@ def codes() -> list[int]:
 
 
 def fold(text: str) -> str:
-    """Normalise a name for matching: lower case, æ/ø/å → ae/oe/aa, no accents or separators."""
-    t = text.strip().lower()
+    r"""Normalise a name for matching: lower case, æ/ø/å → ae/oe/aa, no accents or separators.
+
+    The text is first brought to Unicode normal form NFC, so a name written with combining
+    characters (``"Ta\u030arnby"``, as macOS file names and some exports give it) folds like
+    the precomposed one (``"Tårnby"``) instead of losing its ring. This is the one place names
+    are matched: :func:`lookup` and the StatBank parser both go through it.
+
+    Examples
+    --------
+    >>> fold("Ta\u030arnby") == fold("Tårnby") == "taarnby"
+    True
+    """
+    t = unicodedata.normalize("NFC", text).strip().lower()
     for a, b in (("æ", "ae"), ("ø", "oe"), ("å", "aa"), ("é", "e"), ("ü", "u")):
         t = t.replace(a, b)
     t = unicodedata.normalize("NFKD", t).encode("ascii", "ignore").decode()
@@ -97,7 +109,8 @@ def lookup(key: int | str) -> Municipality:
     ----------
     key
         A 3-digit code (int or string, zero-padding allowed) or a name in any case, with or
-        without "Kommune", with æ/ø/å or ae/oe/aa.
+        without "Kommune", with æ/ø/å or ae/oe/aa, precomposed or decomposed (it is brought to
+        NFC before matching).
 
     Raises
     ------
@@ -106,7 +119,7 @@ def lookup(key: int | str) -> Municipality:
     """
     if isinstance(key, bool):
         raise UnknownMunicipalityError(f"municipality must be a code or a name, got {key!r}")
-    text = str(key).strip()
+    text = unicodedata.normalize("NFC", str(key)).strip()
     if text.isdigit():
         code = int(text)
         if code in registry().index:

@@ -31,6 +31,27 @@ published codes and labels of the table (``TOT``, ``SU``, ``DP``, ``FP``, ``FL``
 ``RES``, ``JA``, ...); AUK01 has about 41 benefit types, so the first real fetch is the check of
 the full list: a label the rules do not know stops the build with a message naming it.
 
+Parsing
+-------
+:func:`parse_csv` reads Danish (``lang=da``) and English (``lang=en``) responses alike, such as
+the real English extracts in ``data/raw/dst-municipal-factors-dph/raw``:
+
+* the body must be UTF-8 (a BOM is dropped); anything else fails naming the table and the cache
+  file or URL, and the client refuses to cache such a body;
+* every label is brought to Unicode NFC, so a decomposed "Ta\u030arnby" is "Tårnby";
+* area labels map to municipality codes through :func:`area_code`: the aggregates listed in
+  :data:`AREA_EXCLUDED` ("Hele landet"/"All Denmark", regions, "Landsdel …"/"Province …",
+  Christiansø, "Udlandet"/"Abroad", "Uoplyst kommune"/"Not stated municipality") are dropped
+  by that rule and reported in :attr:`ParsedTable.excluded`; "Copenhagen" is København
+  (:data:`AREA_ALIASES`); any other label that is not a municipality is an error naming the
+  table, the line and the label;
+* two rows in the same cell (same municipality, time and other dimensions) are an error naming
+  both labels, e.g. "Bornholm" and "Bornholms Regionskommune", never a sum;
+* a cell without a value (``..``, ``-``, empty) is NaN, never 0, and is listed with its line,
+  area label, time and dimensions in :attr:`ParsedTable.missing`; :func:`build_aggregates`
+  fails on the ones a column is built from, naming them (cells of aggregate areas or of
+  excluded benefit types may be missing).
+
 Cache
 -----
 Each request is stored under :func:`analysis.core.paths.statbank_cache_dir` as
@@ -48,14 +69,13 @@ Statistics Denmark, "Databank API" (``https://api.statbank.dk``), functions ``ta
 
 from __future__ import annotations
 
-import argparse
 import csv
 import hashlib
 import io
 import json
 import re
 import shutil
-import sys
+import unicodedata
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -69,9 +89,10 @@ import pandas as pd
 
 from analysis.core import paths
 from analysis.core.benefits import GROUPS
-from analysis.core.io import atomic_path, write_json_atomic, write_parquet_atomic
-from analysis.core.municipalities import UnknownMunicipalityError, fold, lookup
+from analysis.core.io import atomic_path, write_json_atomic
+from analysis.core.municipalities import UnknownMunicipalityError, fold, lookup, name_of
 from analysis.core.params import check_choice
+from analysis.core.validate import InputError
 
 API_BASE = "https://api.statbank.dk/v1"
 SOURCE = "Danmarks Statistik, Statistikbanken (api.statbank.dk), CC 4.0 BY"
@@ -120,8 +141,13 @@ class StatBankNetworkError(StatBankError):
     """The API could not be reached (DNS, refused connection, timeout)."""
 
 
-class StatBankFormatError(StatBankError):
-    """A response is not what was asked for: not CSV, missing columns, unknown labels."""
+class StatBankFormatError(StatBankError, InputError):
+    """A response is not what was asked for: not UTF-8, not CSV, missing columns, unknown labels,
+    duplicated or missing cells.
+
+    It is also an :class:`analysis.core.validate.InputError` (a ``ValueError``): a response that
+    breaks its data contract is bad input, reported like any other input table.
+    """
 
 
 class StatBankCacheError(StatBankError):
@@ -488,7 +514,7 @@ class StatBankClient:
 
 
 def _check_response(request: Request, data: bytes) -> None:
-    """Reject an obviously wrong body before it reaches the immutable cache."""
+    """Reject an obviously wrong body (API error, not CSV, not UTF-8) before it reaches the cache."""
     text = data[:2000].decode("utf-8-sig", errors="replace").lstrip()
     if request.format == "JSON":
         try:
@@ -500,6 +526,7 @@ def _check_response(request: Request, data: bytes) -> None:
         return
     if text.startswith("{") or text.startswith("["):
         raise StatBankHTTPError(request, 400, _error_message(data))
+    _decode(data, request.describe(), request.url)  # not UTF-8: rejected, never cached
     if not text or ";" not in text.splitlines()[0]:
         raise StatBankFormatError(
             f"{request.describe()}: response is not semicolon-separated CSV: {text[:200]!r}"
@@ -511,11 +538,16 @@ def _check_response(request: Request, data: bytes) -> None:
 # --------------------------------------------------------------------------------------------------
 MISSING_MARKERS = frozenset({"..", "...", "-", ""})
 _DANISH_NUMBER = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+(,\d+)?$")
+_ENGLISH_NUMBER = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 _TIME = re.compile(r"^(\d{4})(?:([KQ])([1-4]))?$")
+_PERIOD = re.compile(r"^(\d{4})(?:([KQ])([1-4])|M(0[1-9]|1[0-2]))?$")
 
 
-def parse_number(text: str) -> float:
-    """Parse a StatBank cell: decimal comma, optional '.' thousands; ``..``/``-`` → NaN.
+def parse_number(text: str, *, lang: Lang = "da") -> float:
+    """Parse a StatBank cell; ``..``/``...``/``-``/empty (StatBank's "no value") → NaN.
+
+    With ``lang="da"`` the decimal mark is a comma and ``.`` groups thousands (``"1.234,5"``);
+    with ``lang="en"`` the decimal mark is a point and ``,`` groups thousands (``"1,234.5"``).
 
     Raises
     ------
@@ -525,58 +557,126 @@ def parse_number(text: str) -> float:
     t = text.strip().replace("\u00a0", "")
     if t in MISSING_MARKERS:
         return float("nan")
-    if _DANISH_NUMBER.match(t):
-        t = t.replace(".", "")
-    t = t.replace(",", ".")
+    if lang == "en":
+        t = t.replace(",", "") if _ENGLISH_NUMBER.match(t) else t
+    else:
+        if _DANISH_NUMBER.match(t):
+            t = t.replace(".", "")
+        t = t.replace(",", ".")
     try:
         return float(t)
     except ValueError:
         raise ValueError(f"not a number: {text!r}") from None
 
 
-def _parse_numbers(cells: pd.Series, where: str) -> np.ndarray:
+def _parse_numbers(cells: pd.Series, where: str, lines: np.ndarray, lang: Lang = "da") -> np.ndarray:
     """Vectorised :func:`parse_number` over a column; the first bad cell is reported by line."""
     text = cells.astype(str).str.strip().str.replace("\u00a0", "", regex=False)
     missing = text.isin(MISSING_MARKERS).to_numpy()
-    grouped = text.str.match(_DANISH_NUMBER.pattern).to_numpy()
-    plain = text.where(~grouped, text.str.replace(".", "", regex=False)).str.replace(",", ".", regex=False)
+    if lang == "en":
+        grouped = text.str.match(_ENGLISH_NUMBER.pattern).to_numpy()
+        plain = text.where(~grouped, text.str.replace(",", "", regex=False))
+    else:
+        grouped = text.str.match(_DANISH_NUMBER.pattern).to_numpy()
+        plain = text.where(~grouped, text.str.replace(".", "", regex=False))
+        plain = plain.str.replace(",", ".", regex=False)
     plain = plain.where(~missing, "nan")
     values = pd.to_numeric(plain, errors="coerce").to_numpy(dtype="float64")
     bad = np.flatnonzero(np.isnan(values) & ~missing)
     if bad.size:
         i = int(bad[0])
         raise StatBankFormatError(
-            f"{where}: line {i + 2}, column INDHOLD: not a number: {cells.iloc[i]!r}"
+            f"{where}: line {int(lines[i])}, column INDHOLD: not a number: {cells.iloc[i]!r}"
             + (f" (and {bad.size - 1} more)" if bad.size > 1 else "")
         )
     return values
 
 
 def parse_time(text: str) -> tuple[int, int | None]:
-    """``"2024K4"``/``"2024Q4"`` → ``(2024, 4)``; ``"2024"`` → ``(2024, None)``."""
+    """``"2024K4"``/``"2024Q4"`` → ``(2024, 4)``; ``"2024"`` → ``(2024, None)``.
+
+    Monthly codes (``"2021M10"``) are rejected: the result has no place for a month (see
+    :func:`parse_period`, which the parser uses).
+    """
     m = _TIME.match(text.strip())
     if not m:
         raise ValueError(f"unsupported StatBank time code {text!r}: expected YYYY, YYYYKn or YYYYQn")
     return int(m.group(1)), (int(m.group(3)) if m.group(3) else None)
 
 
-#: Area labels that are not municipalities, excluded explicitly (folded text → reason).
+def parse_period(text: str) -> tuple[int, int | None, int | None]:
+    """``(year, quarter, month)`` of a StatBank time code.
+
+    ``"2024"`` → ``(2024, None, None)``; ``"2024K4"``/``"2024Q4"`` → ``(2024, 4, None)``;
+    ``"2021M10"`` → ``(2021, None, 10)``. English extracts write quarters as ``Q``, Danish ones
+    as ``K``.
+
+    Raises
+    ------
+    ValueError
+        For any other code.
+    """
+    m = _PERIOD.match(text.strip())
+    if not m:
+        raise ValueError(f"unsupported StatBank time code {text!r}: expected YYYY, YYYYKn, YYYYQn or YYYYMmm")
+    quarter = int(m.group(3)) if m.group(3) else None
+    month = int(m.group(4)) if m.group(4) else None
+    return int(m.group(1)), quarter, month
+
+
+_REGION_NAMES = ("Hovedstaden", "Sjælland", "Syddanmark", "Midtjylland", "Nordjylland")
+_LANDSDEL_NAMES = (
+    "Byen København",
+    "Københavns omegn",
+    "Nordsjælland",
+    "Bornholm",
+    "Østsjælland",
+    "Vest- og Sydsjælland",
+    "Fyn",
+    "Sydjylland",
+    "Østjylland",
+    "Vestjylland",
+    "Nordjylland",
+)
+_CHRISTIANSOE = "Christiansø is administered by the state, not one of the 98 municipalities"
+
+#: Area labels that are *not* municipalities, as StatBank writes them in Danish (``lang=da``) and
+#: English (``lang=en``), each with the reason it is dropped: the national total, the 5 regions,
+#: the 11 landsdele (English "Province …"), Christiansø, abroad and unknown municipality. A label
+#: is dropped only if it is listed here (compared after :func:`analysis.core.municipalities.fold`,
+#: so case, spacing and æ/ø/å spelling do not matter); any other label must be a municipality.
 AREA_EXCLUDED: dict[str, str] = {
-    "helelandet": "national total",
-    "alledanmark": "national total",
-    "ialt": "national total",
-    "christiansoe": "Christiansø is administered by the state, not one of the 98 municipalities",
-    "udlandet": "abroad",
-    "abroad": "abroad",
+    "Hele landet": "national total",
+    "All Denmark": "national total",
+    "I alt": "national total",
+    "Total": "national total",
+    **{f"Region {r}": "region (aggregate of municipalities)" for r in _REGION_NAMES},
+    **{f"Landsdel {p}": "landsdel (aggregate of municipalities)" for p in _LANDSDEL_NAMES},
+    **{f"Province {p}": "province (landsdel, aggregate of municipalities)" for p in _LANDSDEL_NAMES},
+    "Christiansø": _CHRISTIANSOE,
+    "Udlandet": "abroad",
+    "Abroad": "abroad",
+    "Outside Denmark": "abroad",
+    "Uoplyst kommune": "unknown municipality",
+    "Kommune uoplyst": "unknown municipality",
+    "Uoplyst": "unknown municipality",
+    "Not stated municipality": "unknown municipality",
+    "Municipality not stated": "unknown municipality",
+    "Not stated": "unknown municipality",
+    "Unknown": "unknown municipality",
+    "Unknown municipality": "unknown municipality",
 }
-_AREA_EXCLUDED_PREFIX: dict[str, str] = {
-    "region": "region (aggregate)",
-    "landsdel": "landsdel (aggregate)",
-    "province": "province (aggregate)",
-}
+
+#: Area labels naming a municipality by a name the registry does not use (label → code). DST's
+#: English labels give every municipality its Danish name except København, which is
+#: "Copenhagen". ("Bornholms Regionskommune" and "… Kommune" are handled by ``fold``.)
+AREA_ALIASES: dict[str, int] = {"Copenhagen": 101}
+
+_AREA_EXCLUDED_FOLDED: dict[str, str] = {fold(k): v for k, v in AREA_EXCLUDED.items()}
+_AREA_ALIASES_FOLDED: dict[str, int] = {fold(k): v for k, v in AREA_ALIASES.items()}
 _AREA_EXCLUDED_CODES: dict[int, str] = {
     0: "national total",
-    411: "Christiansø is administered by the state, not one of the 98 municipalities",
+    411: _CHRISTIANSOE,
     997: "unknown municipality",
     998: "unknown municipality",
     999: "abroad / unknown",
@@ -586,17 +686,30 @@ _AREA_EXCLUDED_CODES: dict[int, str] = {
 def area_code(label: str) -> tuple[int | None, str]:
     """Map an area label or code to a municipality code, or ``(None, reason)`` if excluded.
 
-    Names go through :func:`analysis.core.municipalities.lookup` (so "København", "Bornholm" and
-    "Bornholms Regionskommune" resolve); codes may be un-padded ("101") or padded ("0101").
-    Aggregates (Hele landet, regions, landsdele), Christiansø (411), abroad and unknown are
-    excluded with the reason given.
+    The label is brought to Unicode NFC first ("Ta\\u030arnby" with a combining ring is
+    Tårnby). Then, in order: a number is a code (un-padded ``"101"`` or padded ``"0450"``;
+    ``000``, regions and landsdele below 100, Christiansø 411 and 997–999 are aggregates); a
+    label in :data:`AREA_EXCLUDED` (Danish or English: "Hele landet"/"All Denmark", "Region …",
+    "Landsdel …"/"Province …", "Christiansø", "Udlandet"/"Abroad", "Uoplyst kommune"/"Not
+    stated municipality", …) is excluded with its reason; a label in :data:`AREA_ALIASES`
+    ("Copenhagen") is that municipality; anything else goes through
+    :func:`analysis.core.municipalities.lookup` ("København", "Bornholm", "Bornholms
+    Regionskommune", "Nyborg Kommune").
 
     Raises
     ------
     StatBankFormatError
-        For a label that is neither a municipality nor a known aggregate.
+        For a label that is neither a municipality nor a listed aggregate (the message names the
+        label and the closest municipality names); never dropped silently.
+
+    Examples
+    --------
+    >>> area_code("Copenhagen"), area_code("København"), area_code("0101")
+    ((101, 'municipality'), (101, 'municipality'), (101, 'municipality'))
+    >>> area_code("Province Bornholm")
+    (None, 'province (landsdel, aggregate of municipalities)')
     """
-    text = label.strip()
+    text = unicodedata.normalize("NFC", label).strip()
     if text.isdigit():
         num = int(text)
         if num in _AREA_EXCLUDED_CODES:
@@ -608,17 +721,42 @@ def area_code(label: str) -> tuple[int | None, str]:
         except UnknownMunicipalityError as exc:
             raise StatBankFormatError(f"unknown area code {text!r}: {exc}") from None
     folded = fold(text)
-    if folded in AREA_EXCLUDED:
-        return None, AREA_EXCLUDED[folded]
-    if "uoplyst" in folded or "unknown" in folded:
-        return None, "unknown municipality"
-    for prefix, reason in _AREA_EXCLUDED_PREFIX.items():
-        if folded.startswith(prefix):
-            return None, reason
+    if folded in _AREA_EXCLUDED_FOLDED:
+        return None, _AREA_EXCLUDED_FOLDED[folded]
+    if folded in _AREA_ALIASES_FOLDED:
+        return _AREA_ALIASES_FOLDED[folded], "municipality"
     try:
         return lookup(text).code, "municipality"
     except UnknownMunicipalityError as exc:
-        raise StatBankFormatError(f"unknown area {text!r}: {exc}") from None
+        hint = str(exc).split(": ", 1)[-1]
+        raise StatBankFormatError(
+            f"unknown area {text!r}: neither an aggregate listed in analysis.data.statbank.AREA_EXCLUDED "
+            f"nor one of the 98 municipalities; {hint}"
+        ) from None
+
+
+@dataclass(frozen=True)
+class MissingCell:
+    """A cell StatBank gave without a value (``..``, ``...``, ``-`` or empty), and where it is.
+
+    ``line`` is the line in the response (the header is line 1); ``area`` the area label as
+    written and ``code`` its municipality; ``cell`` the values of the other dimensions, in the
+    order of the header (time included); ``marker`` the text of the cell.
+    """
+
+    table: str
+    line: int
+    area: str | None
+    code: int | None
+    cell: tuple[tuple[str, str], ...]
+    marker: str
+    area_column: str | None = None
+
+    def describe(self) -> str:
+        """E.g. ``line 5, column INDHOLD: no value ('-') for OMRÅDE='Nyborg' (450), TID='2023'``."""
+        parts = [f"{self.area_column}={self.area!r} ({self.code})"] if self.area_column else []
+        parts += [f"{k}={v!r}" for k, v in self.cell]
+        return f"line {self.line}, column INDHOLD: no value ({self.marker!r}) for {', '.join(parts)}"
 
 
 @dataclass(frozen=True)
@@ -626,14 +764,96 @@ class ParsedTable:
     """A parsed StatBank CSV response.
 
     ``data`` holds one row per municipality cell: ``code`` (int), the other dimension columns as
-    text, ``year``/``quarter`` when the table has a time column, and ``value`` (float, NaN where
-    StatBank shows ``..``). ``excluded`` maps each dropped area label to its reason.
+    text (NFC), ``year``/``quarter``/``month`` when the table has a time column, ``line`` (the
+    line in the response, for messages) and ``value`` (float, NaN where StatBank gives no value:
+    ``..``, ``-``; see :attr:`missing`). ``excluded`` maps each dropped area label to its reason.
+    ``missing`` lists the municipality cells without a value, each naming its line, area label,
+    time and other dimensions.
     """
 
     table: str
     data: pd.DataFrame
     excluded: Mapping[str, str] = field(default_factory=dict)
-    missing_cells: int = 0
+    missing: tuple[MissingCell, ...] = ()
+
+    @property
+    def missing_cells(self) -> int:
+        """The number of municipality cells without a value."""
+        return len(self.missing)
+
+    def missing_in(self, lines: Iterable[int]) -> list[MissingCell]:
+        """The missing cells among the given response ``lines``, in line order."""
+        wanted = {int(n) for n in lines}
+        return [m for m in self.missing if m.line in wanted]
+
+
+def _decode(raw: bytes | str, where: str, origin: str | None) -> str:
+    """Response text: UTF-8 with a BOM dropped, in Unicode NFC.
+
+    Raises
+    ------
+    StatBankFormatError
+        If the bytes are not UTF-8, naming ``where`` (table and request) and ``origin`` (the cache
+        file or URL) and the first offending byte.
+    """
+    if isinstance(raw, bytes | bytearray):
+        data = bytes(raw)
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            byte = data[exc.start : exc.start + 1]
+            as_cp1252 = byte.decode("cp1252", errors="replace")
+            place = f"the body of {origin}" if origin else "the response body"
+            raise StatBankFormatError(
+                f"{where}: {place} is not UTF-8 (byte 0x{byte.hex()} at offset {exc.start}, "
+                f"{as_cp1252!r} in cp1252); Statistics Denmark sends UTF-8, so it was re-encoded on "
+                "the way (e.g. saved as cp1252/Latin-1): re-fetch it with `kommunebench statbank "
+                "fetch --refresh` rather than converting it"
+            ) from None
+    else:
+        text = raw
+    return unicodedata.normalize("NFC", text.lstrip("\ufeff"))
+
+
+def _describe_cell(row: Mapping[str, Any], dims: Sequence[str]) -> str:
+    return ", ".join(f"{c}={row[c]!r}" for c in dims) or "(no other dimension)"
+
+
+def _quote_all(labels: Sequence[str]) -> str:
+    q = [repr(x) for x in labels]
+    return q[0] if len(q) == 1 else f"{', '.join(q[:-1])} and {q[-1]}"
+
+
+def _check_duplicates(df: pd.DataFrame, where: str, area: str | None, dims: Sequence[str]) -> None:
+    """Fail if two rows fall in the same cell (same municipality, time and other dimensions)."""
+    key = ["code", *dims] if area is not None else list(dims)
+    if not key:
+        return
+    dup = df.duplicated(subset=key, keep=False)
+    if not dup.any():
+        return
+    clashes = list(df[dup].groupby(key, sort=False, dropna=False))
+    _, first = clashes[0]
+    row = first.iloc[0]
+    lines = ", ".join(str(int(n)) for n in first["line"])
+    cell = _describe_cell(row, dims)
+    if area is not None:
+        labels = list(dict.fromkeys(first[area]))
+        muni = f"municipality {int(row['code'])} {name_of(int(row['code']))}"
+        if len(labels) > 1:
+            verb = "both map" if len(labels) == 2 else "all map"
+            what = f"area labels {_quote_all(labels)} (column {area}) {verb} to {muni}"
+        else:
+            what = f"area label {labels[0]!r} (column {area}, {muni}) occurs {len(first)} times"
+        msg = (
+            f"{where}: {what} in the same cell {cell} (lines {lines}): the municipality would be "
+            "counted twice"
+        )
+    else:
+        msg = f"{where}: the cell {cell} occurs {len(first)} times (lines {lines}): it would be counted twice"
+    if len(clashes) > 1:
+        msg += f" ({len(clashes) - 1} more duplicated cell(s))"
+    raise StatBankFormatError(msg)
 
 
 def parse_csv(
@@ -643,8 +863,13 @@ def parse_csv(
     columns: Sequence[str] | None = None,
     area_column: str | None = None,
     request: Request | None = None,
+    source: str | Path | None = None,
+    lang: Lang | None = None,
+    missing: Literal["keep", "error"] = "keep",
 ) -> ParsedTable:
     r"""Parse a StatBank CSV response (``;``-separated, UTF-8 with or without BOM).
+
+    Every label is brought to Unicode NFC before it is matched or kept.
 
     Parameters
     ----------
@@ -656,16 +881,35 @@ def parse_csv(
         Expected dimension columns (upper case, as StatBank writes them, e.g. ``"TID"``); the
         value column ``INDHOLD`` is always expected. Default: the request's variable codes.
     area_column
-        The area column (``OMRÅDE``, ``BOPOMR``); its labels are mapped to municipality codes
-        and aggregates are excluded (listed in :attr:`ParsedTable.excluded`).
+        The area column (``OMRÅDE``, ``BOPOMR``, ``BOPKOM``); its labels are mapped to
+        municipality codes with :func:`area_code` (Danish or English labels) and the aggregates
+        in :data:`AREA_EXCLUDED` are dropped (listed in :attr:`ParsedTable.excluded`).
     request
-        The request, for error messages and default ``columns``.
+        The request, for error messages, default ``columns`` and default ``lang``.
+    source
+        Where the bytes come from (cache file or URL), named when the body cannot be decoded.
+        Default: the request's URL.
+    lang
+        ``"da"`` (decimal comma, ``.`` groups thousands) or ``"en"`` (decimal point, ``,`` groups
+        thousands). Default: the request's language, else ``"da"``.
+    missing
+        What to do with a municipality cell without a value (``..``, ``...``, ``-``, empty):
+        ``"keep"`` (default) keeps it as NaN, never 0, and lists it in
+        :attr:`ParsedTable.missing` with its line, area label, time and other dimensions (the
+        aggregates builder then fails on the ones it needs, naming them); ``"error"`` fails here,
+        naming the first such cell. Cells of dropped aggregate areas are not checked.
 
     Raises
     ------
     StatBankFormatError
-        If the body is not CSV, a column is missing, a row has the wrong width, a cell is not a
-        number, or an area label is unknown. The message names the table and the request.
+        An :class:`analysis.core.validate.InputError` naming the table (and the request) when:
+        the body is not UTF-8 (naming the cache file or URL); it is not ``;``-separated CSV; a
+        column is missing; a row has the wrong width; a cell is not a number (line and column
+        named); a time code is not a StatBank period; an area label is neither a municipality
+        nor a listed aggregate (line, column and label named); two rows map to the same
+        municipality and cell, e.g. "Bornholm" and "Bornholms Regionskommune" (both labels, the
+        municipality and the cell named); or, with ``missing="error"``, a cell has no value.
+
     Examples
     --------
     >>> raw = "OMRÅDE;TID;INDHOLD\nHele landet;2023;2,9\nNyborg;2023;2,6\nLæsø;2023;..\n"
@@ -674,14 +918,25 @@ def parse_csv(
     ' code  year  value\n  450  2023    2.6\n  825  2023    NaN'
     >>> dict(p.excluded)
     {'Hele landet': 'national total'}
+    >>> p.missing[0].describe()
+    "line 4, column INDHOLD: no value ('..') for OMRÅDE='Læsø' (825), TID='2023'"
     """
+    check_choice("missing", missing, ("keep", "error"))
     where = request.describe() if request is not None else table
-    text = raw.decode("utf-8-sig") if isinstance(raw, bytes | bytearray) else raw.lstrip("\ufeff")
+    origin = str(source) if source is not None else (request.url if request is not None else None)
+    lang = lang or (request.lang if request is not None else "da")
+    check_choice("lang", lang, LANGS)
+    text = _decode(raw, where, origin)
     stripped = text.lstrip()
     if stripped.startswith("{") or stripped.startswith("<"):
         raise StatBankFormatError(f"{where}: expected CSV, got {stripped[:200]!r}")
-    rows = list(csv.reader(io.StringIO(text), delimiter=";"))
-    rows = [r for r in rows if any(c.strip() for c in r)]
+    reader = csv.reader(io.StringIO(text), delimiter=";")
+    rows: list[list[str]] = []
+    line_numbers: list[int] = []
+    for r in reader:
+        if any(c.strip() for c in r):
+            rows.append(r)
+            line_numbers.append(reader.line_num)
     if not rows:
         raise StatBankFormatError(f"{where}: empty response")
     header = [h.strip().upper() for h in rows[0]]
@@ -689,52 +944,74 @@ def parse_csv(
         raise StatBankFormatError(f"{where}: not semicolon-separated CSV (header {rows[0]!r})")
     if columns is None and request is not None:
         columns = [c.upper() for c, _ in request.variables]
-    expected = [c.upper() for c in (columns or [])] + ["INDHOLD"]
+    expected = [unicodedata.normalize("NFC", c).upper() for c in (columns or [])] + ["INDHOLD"]
     absent = [c for c in expected if c not in header]
     if absent:
         raise StatBankFormatError(f"{where}: missing column(s) {absent}; header is {header}")
     body = rows[1:]
-    bad = [i + 2 for i, r in enumerate(body) if len(r) != len(header)]
+    lines = np.asarray(line_numbers[1:], dtype="int64")
+    bad = [int(lines[i]) for i, r in enumerate(body) if len(r) != len(header)]
     if bad:
         raise StatBankFormatError(
             f"{where}: row(s) {bad[:10]} have a different number of fields than the header"
         )
     df = pd.DataFrame(body, columns=header, dtype=object)
-    values = _parse_numbers(df["INDHOLD"], where)
+    markers = df["INDHOLD"].astype(str).str.strip()
+    values = _parse_numbers(df["INDHOLD"], where, lines, lang)
     df = df.drop(columns="INDHOLD")
     for c in df.columns:
         df[c] = df[c].astype(str).str.strip()
+    dims = list(df.columns)
+    df["line"] = lines
     df["value"] = values
     if "TID" in df.columns:
-        times: dict[str, tuple[int, int | None]] = {}
+        periods: dict[str, tuple[int, int | None, int | None]] = {}
         for t in df["TID"].unique():
             try:
-                times[t] = parse_time(t)
+                periods[t] = parse_period(t)
             except ValueError as exc:
                 raise StatBankFormatError(f"{where}: column TID: {exc}") from None
-        df["year"] = df["TID"].map({t: v[0] for t, v in times.items()}).astype("int64")
-        df["quarter"] = pd.array(df["TID"].map({t: v[1] for t, v in times.items()}), dtype="Int64")
+        df["year"] = df["TID"].map({t: v[0] for t, v in periods.items()}).astype("int64")
+        df["quarter"] = pd.array(df["TID"].map({t: v[1] for t, v in periods.items()}), dtype="Int64")
+        df["month"] = pd.array(df["TID"].map({t: v[2] for t, v in periods.items()}), dtype="Int64")
     excluded: dict[str, str] = {}
+    col: str | None = None
     if area_column is not None:
-        col = area_column.upper()
+        col = unicodedata.normalize("NFC", area_column).upper()
         if col not in df.columns:
             raise StatBankFormatError(f"{where}: missing area column {col}; header is {header}")
         mapping: dict[str, int | None] = {}
         for label in df[col].unique():
-            code, reason = area_code(label)
+            try:
+                code, reason = area_code(label)
+            except StatBankFormatError as exc:
+                first = int(df.loc[df[col] == label, "line"].iloc[0])
+                raise StatBankFormatError(f"{where}: line {first}, column {col}: {exc}") from None
             mapping[label] = code
             if code is None:
                 excluded[label] = reason
         df["code"] = df[col].map(mapping)
         df = df[df["code"].notna()].copy()
         df["code"] = df["code"].astype("int64")
-        dup = df.drop(columns="value").duplicated(keep=False)
-        if dup.any():
-            raise StatBankFormatError(
-                f"{where}: two areas map to the same municipality: {sorted(set(df.loc[dup, col]))[:10]}"
-            )
-    missing = int(np.isnan(df["value"].to_numpy()).sum())
-    return ParsedTable(table=table, data=df.reset_index(drop=True), excluded=excluded, missing_cells=missing)
+    others = [c for c in dims if c != col]
+    _check_duplicates(df, where, col, others)
+    nan_rows = df[np.isnan(df["value"].to_numpy())]
+    cells = tuple(
+        MissingCell(
+            table=table,
+            line=int(r["line"]),
+            area=r[col] if col is not None else None,
+            code=int(r["code"]) if col is not None else None,
+            cell=tuple((c, str(r[c])) for c in others),
+            marker=str(markers.iloc[int(np.searchsorted(lines, r["line"]))]),
+            area_column=col,
+        )
+        for _, r in nan_rows.iterrows()
+    )
+    if cells and missing == "error":
+        more = f" ({len(cells) - 1} more cell(s) without a value)" if len(cells) > 1 else ""
+        raise StatBankFormatError(f"{where}: {cells[0].describe()}{more}")
+    return ParsedTable(table=table, data=df.reset_index(drop=True), excluded=excluded, missing=cells)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -761,6 +1038,7 @@ BENEFIT_RULES: dict[str, tuple[str, ...]] = {
         "hjemrejseydelse",
         "overgangsydelse",
         "revalidering",
+        "socialassistance",  # English (lang=en): "Net unemployed recipients of social assistance"
     ),
     "sygedagpenge": ("sygedagpenge", "jobafklaring"),
     "foertidspension": ("foertidspension",),
@@ -794,8 +1072,12 @@ def classify_benefit(label: str) -> tuple[str | None, str]:
     """Map an AUK01 benefit-type label (or code) to a group key, or ``(None, reason)``.
 
     Aggregates ("I alt", "Nettoledige i alt", "I alt uden SU-modtagere", "Øvrige
-    ydelsesmodtagere") are excluded first, then the out-of-scope types in
-    :data:`BENEFIT_EXCLUDED`, then :data:`BENEFIT_RULES` is applied.
+    ydelsesmodtagere"; English "Total", "…, total") are excluded first, then the out-of-scope
+    types in :data:`BENEFIT_EXCLUDED`, then :data:`BENEFIT_RULES` is applied. The rules are
+    written for the Danish labels (``lang=da``, what :func:`requests_for_year` asks for); of the
+    English labels only "Net unemployed recipients of social assistance" (nettoledige
+    kontanthjælpsmodtagere, seen in a real ``lang=en`` extract) is known, and any other English
+    benefit type fails by name rather than being guessed.
 
     Raises
     ------
@@ -808,6 +1090,8 @@ def classify_benefit(label: str) -> tuple[str | None, str]:
         raw == "i alt"
         or raw.endswith(" i alt")
         or raw.startswith("i alt ")
+        or raw == "total"
+        or raw.endswith(", total")
         or folded == "oevrigeydelsesmodtagere"
         or label.strip().upper() in BENEFIT_AGGREGATE_CODES
     ):
@@ -917,8 +1201,62 @@ def _per_code(df: pd.DataFrame, name: str) -> pd.Series:
     )
 
 
-def benefits_from_auk01(parsed: ParsedTable, year: int) -> pd.DataFrame:
+def _require_values(parsed: ParsedTable, rows: pd.DataFrame, year: int, feeds: pd.Series | str) -> None:
+    """Fail if a cell in ``rows`` (the cells a column is built from) has no value.
+
+    ``feeds`` names the column(s) each row is needed for (a string for all rows, or a Series
+    aligned with ``rows``).
+
+    Raises
+    ------
+    StatBankFormatError
+        Naming the table, the year, the first such cell (line, area label, time, other
+        dimensions, the marker) and the column it is needed for.
+    """
+    nan = rows["value"].isna().to_numpy()
+    if not nan.any():
+        return
+    lines = rows.loc[nan, "line"]
+    cells = parsed.missing_in(lines)
+    first = cells[0] if cells else None
+    needed = feeds if isinstance(feeds, str) else str(feeds[nan].iloc[0])
+    what = first.describe() if first is not None else f"line {int(lines.iloc[0])}: no value"
+    more = f" ({int(nan.sum()) - 1} more needed cell(s) without a value)" if nan.sum() > 1 else ""
+    raise StatBankFormatError(
+        f"{parsed.table} {year}: {what}; the cell is needed for {needed}{more}. StatBank gives no "
+        "number where it is confidential or not available; build with validate=False to keep NaN"
+    )
+
+
+def benefits_from_auk01(
+    parsed: ParsedTable, year: int, *, groups: Sequence[str] = GROUPS, require: bool = False
+) -> pd.DataFrame:
     """Full-time persons per municipality and group for ``year`` (mean of the four quarters).
+
+    Parameters
+    ----------
+    parsed
+        The parsed AUK01 response (one or more years).
+    year
+        The calendar year.
+    groups
+        The groups to build (default all of :data:`analysis.core.benefits.GROUPS`); each must have
+        at least one benefit type in the response.
+    require
+        Fail on a cell without a value that a group is built from; otherwise such a cell makes
+        the municipality's group NaN (never 0).
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``code``, one column ``ft_<group>`` per group.
+
+    Raises
+    ------
+    StatBankFormatError
+        If the year does not have all four quarters, a group has no benefit type, a benefit type
+        is unknown or ambiguous (:func:`classify_benefit`), or (``require``) a needed cell has no
+        value (table, year, cell and column named).
 
     Notes
     -----
@@ -926,14 +1264,20 @@ def benefits_from_auk01(parsed: ParsedTable, year: int) -> pd.DataFrame:
     :math:`FT_{mg} = \\tfrac14 \\sum_{q=1}^{4} \\sum_{t \\in g} FT_{mtq}` over the benefit types
     ``t`` mapped to group ``g``. All four quarters must be present.
     """
+    unknown = [g for g in groups if g not in GROUPS]
+    if unknown or not groups:
+        raise ValueError(f"groups: expected some of {list(GROUPS)}, got {list(groups)}")
     df = parsed.data
     df = df[df["year"] == year]
     have = sorted(int(q) for q in df["quarter"].dropna().unique())
     if have != [1, 2, 3, 4]:
         raise StatBankFormatError(f"AUK01 {year}: expected quarters K1-K4, found {have}")
     labels = df["YDELSESTYPE"].unique()
-    groups = {lab: classify_benefit(lab)[0] for lab in labels}
-    df = df.assign(group=df["YDELSESTYPE"].map(groups)).dropna(subset=["group"])
+    group_of = {lab: classify_benefit(lab)[0] for lab in labels}
+    df = df.assign(group=df["YDELSESTYPE"].map(group_of)).dropna(subset=["group"])
+    df = df[df["group"].isin(list(groups))]
+    if require:
+        _require_values(parsed, df, year, "ft_" + df["group"].astype(str))
     keys = [df["code"], df["group"], df["quarter"]]
     nan_cell = df["value"].isna().groupby(keys).any()
     summed = df["value"].groupby(keys).sum().where(~nan_cell)  # a '..' cell makes the sum NaN
@@ -944,30 +1288,32 @@ def benefits_from_auk01(parsed: ParsedTable, year: int) -> pd.DataFrame:
     for g in GROUPS:
         if g in wide.columns:
             out[f"ft_{g}"] = wide[g].astype("float64")
-    missing_groups = [g for g in GROUPS if g not in wide.columns]
+    missing_groups = [g for g in groups if g not in wide.columns]
     if missing_groups:
         raise StatBankFormatError(f"AUK01 {year}: no benefit types found for group(s) {missing_groups}")
     return out
 
 
 def _herkomst_kind(label: str) -> str | None:
+    """FOLK1E origin label (Danish or English) → ``dansk``/``vestlig``/``ikke_vestlig``; total → None."""
     f = fold(label)
-    if f in {"ialt", "tot"}:
+    if f in {"ialt", "tot", "total"}:
         return None
-    if "ikkevestlig" in f:
+    if "ikkevestlig" in f or "nonwestern" in f:
         return "ikke_vestlig"
-    if "vestlig" in f:
+    if "vestlig" in f or "western" in f:
         return "vestlig"
-    if "dansk" in f:
+    if "dansk" in f or "danish" in f:
         return "dansk"
     raise StatBankFormatError(f"FOLK1E: unknown HERKOMST label {label!r}")
 
 
 def _education_kind(label: str) -> str | None:
+    """HFUDD11 label (``"H10 Grundskole"``, ``"H40 Short cycle higher education"``) → kind; total → None."""
     m = re.match(r"^\s*(H\d{2})", label.strip().upper())
     f = fold(label)
     if not m:
-        if f in {"ialt", "tot"}:
+        if f in {"ialt", "tot", "total"}:
             return None
         raise StatBankFormatError(f"HFUDD11: unknown HFUDD label {label!r} (expected 'H10 Grundskole' ...)")
     code = m.group(1)
@@ -1004,7 +1350,11 @@ def build_aggregates(
         A configured client (its ``offline``/``refresh`` win); default a new
         :class:`StatBankClient`.
     validate
-        Check the result with :func:`analysis.core.validate.validate_aggregates`.
+        Require a value in every cell a column is built from (a cell StatBank gives as ``..`` or
+        ``-`` fails, naming the table, the cell and the column), then check the result with
+        :func:`analysis.core.validate.validate_aggregates`. With ``validate=False`` such a cell
+        leaves the municipality's column NaN (never 0); cells no column uses (aggregate areas,
+        excluded benefit types, H90 "uoplyst", totals) may be missing either way.
 
     Returns
     -------
@@ -1013,6 +1363,21 @@ def build_aggregates(
         x_educ_grundskole, x_educ_videregaaende, x_unemployment_rate``; one row per
         municipality (98) and year; ``attrs`` carry ``synthetic=False``, the source and the
         sha256 of every raw response used.
+
+    Raises
+    ------
+    ValueError
+        For no or duplicated years.
+    MissingCacheError
+        Offline, listing every request that is not cached.
+    StatBankFormatError
+        An :class:`analysis.core.validate.InputError` naming the table (and the cache file or
+        request) for a response that breaks its contract (see :func:`parse_csv`: not UTF-8,
+        unknown area label, one municipality under two labels, ...), an unknown benefit, origin
+        or education label, missing quarters or ages, or (``validate``) a needed cell without a
+        value.
+    InputError
+        From :func:`analysis.core.validate.validate_aggregates` (``validate``).
 
     Notes
     -----
@@ -1038,7 +1403,9 @@ def build_aggregates(
     inputs: dict[str, dict[str, str]] = {}
     for y, reqs in plan.items():
         parsed = {
-            t: parse_csv(entries[r].data, table=t, request=r, area_column=AREA_COLUMNS[t])
+            t: parse_csv(
+                entries[r].data, table=t, request=r, area_column=AREA_COLUMNS[t], source=entries[r].path
+            )
             for t, r in reqs.items()
         }
         for t, r in reqs.items():
@@ -1048,7 +1415,7 @@ def build_aggregates(
                 "sha256": e.meta["sha256"],
                 "retrieved": e.meta["retrieved_utc"],
             }
-        frames.append(_assemble_year(y, parsed))
+        frames.append(_assemble_year(y, parsed, require=validate))
     out = pd.concat(frames, ignore_index=True).sort_values(["year", "code"], ignore_index=True)
     out.attrs.update(synthetic=False, source=SOURCE, inputs=inputs)
     if validate:
@@ -1058,24 +1425,36 @@ def build_aggregates(
     return out
 
 
-def _assemble_year(year: int, parsed: Mapping[str, ParsedTable]) -> pd.DataFrame:
+def _assemble_year(year: int, parsed: Mapping[str, ParsedTable], *, require: bool = False) -> pd.DataFrame:
+    """One year of the aggregates; ``require``: a cell a column is built from must have a value."""
     for t in ("FOLK1A", "FOLK1E"):
         ages = parsed[t].data["ALDER"].nunique()
         if ages != len(AGES_16_66):
             raise StatBankFormatError(f"{t} {year}: expected the {len(AGES_16_66)} ages 16-66, found {ages}")
-    pop = _per_code(parsed["FOLK1A"].data, "population")
-    ft = benefits_from_auk01(parsed["AUK01"], year)
+    a = parsed["FOLK1A"].data
+    if require:
+        _require_values(parsed["FOLK1A"], a, year, "population")
+    pop = _per_code(a, "population")
+    ft = benefits_from_auk01(parsed["AUK01"], year, require=require)
     e = parsed["FOLK1E"].data
     e = e.assign(kind=e["HERKOMST"].map({lab: _herkomst_kind(lab) for lab in e["HERKOMST"].unique()}))
     e = e.dropna(subset=["kind"])
+    if require:
+        _require_values(parsed["FOLK1E"], e, year, "x_origin_vestlig and x_origin_ikke_vestlig")
     origin = e.groupby(["code", "kind"])["value"].sum(min_count=1).unstack("kind")
     origin_total = origin.sum(axis=1, skipna=False)
     h = parsed["HFUDD11"].data
     h = h.assign(kind=h["HFUDD"].map({lab: _education_kind(lab) for lab in h["HFUDD"].unique()}))
     h = h.dropna(subset=["kind"])
+    if require:
+        used = h[h["kind"] != "uoplyst"]
+        _require_values(parsed["HFUDD11"], used, year, "x_educ_grundskole and x_educ_videregaaende")
     educ = h.groupby(["code", "kind"])["value"].sum(min_count=1).unstack("kind")
     known = educ.drop(columns=["uoplyst"], errors="ignore").sum(axis=1, skipna=False)
-    unemp = _per_code(parsed["AULP01"].data, "x_unemployment_rate")
+    u = parsed["AULP01"].data
+    if require:
+        _require_values(parsed["AULP01"], u, year, "x_unemployment_rate")
+    unemp = _per_code(u, "x_unemployment_rate")
 
     out = pd.DataFrame(index=pd.Index(sorted(pop.index), name="code"))
     out["population"] = pop
@@ -1095,7 +1474,16 @@ def _assemble_year(year: int, parsed: Mapping[str, ParsedTable]) -> pd.DataFrame
 # --------------------------------------------------------------------------------------------------
 # Command line
 # --------------------------------------------------------------------------------------------------
-def _parse_years(text: str) -> list[int]:
+def parse_years(text: str) -> list[int]:
+    """Years from ``2022,2023`` or ``2019-2023`` (ranges inclusive).
+
+    Raises
+    ------
+    ParameterError
+        Naming ``--years`` and the text.
+    """
+    from analysis.core.params import ParameterError
+
     years: list[int] = []
     for part in text.split(","):
         part = part.strip()
@@ -1107,85 +1495,7 @@ def _parse_years(text: str) -> list[int]:
         elif re.fullmatch(r"\d{4}", part):
             years.append(int(part))
         else:
-            raise argparse.ArgumentTypeError(f"--years: expected e.g. 2022,2023 or 2019-2023, got {text!r}")
+            raise ParameterError(f"--years: expected e.g. 2022,2023 or 2019-2023, got {text!r}")
     if not years:
-        raise argparse.ArgumentTypeError("--years: give at least one year")
+        raise ParameterError("--years: give at least one year")
     return years
-
-
-def main(
-    argv: list[str] | None = None,
-    *,
-    prog: str = "kommunebench statbank",
-    command: str = "statbank",
-    transport: Transport | None = None,
-) -> int:
-    """``kommunebench statbank {fetch,build,tables}``."""
-    parser = argparse.ArgumentParser(
-        prog=prog, description="Fetch, cache and parse Statistics Denmark (StatBank) tables."
-    )
-    sub = parser.add_subparsers(dest="action", required=True)
-    p_fetch = sub.add_parser("fetch", help="fetch the tables for the given years into the cache")
-    p_build = sub.add_parser("build", help="build the aggregates table (Parquet) from the tables")
-    sub.add_parser("tables", help="list the supported tables and what is cached")
-    for p in (p_fetch, p_build):
-        p.add_argument("--years", type=_parse_years, required=True, help="e.g. 2022,2023 or 2019-2023")
-        p.add_argument("--offline", action="store_true", help="use only the cache")
-        p.add_argument("--refresh", action="store_true", help="re-fetch even if cached")
-        p.add_argument("--cache-dir", type=Path, default=None, help="default data/raw/statbank")
-        p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, help="network timeout, seconds")
-        p.add_argument("--check", action="store_true", help="check requests against tableinfo first")
-    p_build.add_argument("--out", type=Path, required=True, help="output .parquet file")
-    args = parser.parse_args(argv)
-
-    if args.action == "tables":
-        cache = Cache()
-        print("supported tables:")
-        for t in TABLES:
-            print(f"  {t:<8} {TABLE_DESCRIPTIONS[t]}")
-        entries = cache.entries()
-        print(f"\ncached responses in {cache.directory}: {len(entries)}")
-        for m in entries:
-            print(
-                f"  {m.get('file')}  {m.get('table')}  {m.get('retrieved_utc', '?')}  {m.get('bytes', '?')} bytes"
-            )
-        return 0
-
-    fetch_cmd = f"{prog} fetch --years {','.join(map(str, args.years))}"
-    try:
-        client = StatBankClient(
-            cache_dir=args.cache_dir,
-            transport=transport,
-            offline=args.offline,
-            refresh=args.refresh,
-            timeout=args.timeout,
-            fetch_command=fetch_cmd,
-            check=args.check,
-        )
-        if args.action == "fetch":
-            reqs = [r for y in args.years for r in requests_for_year(y).values()]
-            for entry in client.fetch_many(reqs):
-                print(f"{entry.path.name}  {entry.meta['sha256'][:12]}  {entry.meta['bytes']} bytes")
-            return 0
-        if args.out.suffix != ".parquet":
-            parser.error(f"--out: expected a .parquet file, got {args.out}")
-        df = build_aggregates(args.years, client=client)
-        write_parquet_atomic(
-            df,
-            args.out,
-            metadata={
-                "synthetic": False,
-                "source": SOURCE,
-                "columns": COLUMNS,
-                "inputs": df.attrs.get("inputs", {}),
-            },
-        )
-        print(f"wrote {args.out} ({len(df)} rows)")
-        return 0
-    except (StatBankError, ValueError) as exc:
-        print(f"{prog}: error: {exc}", file=sys.stderr)
-        return 1
-
-
-if __name__ == "__main__":  # pragma: no cover
-    raise SystemExit(main())
