@@ -42,22 +42,44 @@ def test_toy_case_far_apart_point_ranks_ties_share(simul, stepdown):
     assert res.rank.tolist() == [3, 3, 2, 1]
 
 
+# the pairs (j, k), j < k, of four units (0-based), (0, 1) first
+_TOY_PAIRS = [(0, 1), (0, 2), (0, 3), (1, 2), (1, 3), (2, 3)]
+
+
+def _quantile_of_max(terms, level=0.95, n=1_000_000, seed=12345):
+    """Quantile of ``max(terms(Z))`` for ``Z`` with 4 iid N(0, 1) columns, by plain simulation."""
+    z = np.random.default_rng(seed).standard_normal((n, 4))
+    return float(np.quantile(np.max(np.stack(terms(z)), axis=0), level))
+
+
 def test_toy_case_stepdown_resolves_close_pair_and_critical_values():
-    # x = (0, 3.5, 10, 20), unit variances, so σ_jk = √2 and t(1,2) = 3.5/√2 ≈ 2.475.
-    # Step 1 uses all 6 pairs: T = range of 4 iid N(0,1) / √2, whose 95 % quantile is the
-    # studentized-range quantile q(0.95; 4, ∞)/√2 ≈ 2.569 > 2.475: pair (1,2) not rejected,
-    # all others are (t ≥ 6.5/√2 ≈ 4.6). Step 2 keeps only pair (1,2): T = |N(0,1)|, critical
-    # value 1.960 < 2.475, so it is rejected and every unit gets a point rank.
+    # x = (0, 3.5, 10, 20), unit variances, so σ_jk = √2 and t(2 above 1) = 3.5/√2 ≈ 2.475.
+    # The family holds both one-sided hypotheses "θ_j ≤ θ_k" of every pair, statistic
+    # (x_j − x_k)/√2; Z_j below are iid N(0, 1) and d(j, k) = (Z_j − Z_k)/√2.
+    # Step 1, all 12: T = max d(j, k) = range/√2, 95 % quantile q(0.95; 4, ∞)/√2 ≈ 2.569 >
+    # 2.475: "2 above 1" is not rejected, "k above j" for the five other pairs is (t ≥ 4.6).
+    # Step 2: those five leave, their reverses stay: T = max(|d(1,2)|, d(1,3), d(1,4), d(2,3),
+    # d(2,4), d(3,4)), quantile ≈ 2.39 < 2.475, so "2 above 1" is rejected and every unit
+    # gets a point rank. Step 3: T = max_{j<k} d(j, k), quantile ≈ 2.33, nothing new; that is
+    # the final critical value. (Dropping both directions of a rejected pair would leave only
+    # |d(1,2)| at step 2, critical value 1.96: the published procedure keeps the reverses.)
     x = np.array([0.0, 3.5, 10.0, 20.0])
     c_all = stats.studentized_range.ppf(0.95, 4, np.inf) / np.sqrt(2)
-    c_one = stats.norm.ppf(0.975)
+    r2 = np.sqrt(2)
+    c_step2 = _quantile_of_max(
+        lambda z: [np.abs(z[:, 0] - z[:, 1]) / r2] + [(z[:, j] - z[:, k]) / r2 for j, k in _TOY_PAIRS[1:]]
+    )
+    c_final = _quantile_of_max(lambda z: [(z[:, j] - z[:, k]) / r2 for j, k in _TOY_PAIRS])
+    # the independent simulations above have s.e. ≈ 0.003; the step-2 decision is 0.09 away
+    assert 2.37 < c_step2 < 2.41
+    assert 2.31 < c_final < 2.35
     # R = 20000: the Monte-Carlo s.e. of a 95 % quantile here is ≈ 0.013, so 0.05 is ~4 s.e.;
-    # the decisions are 0.09 (≈ 7 s.e.) or more away from either critical value.
+    # the decisions are 0.09 (≈ 7 s.e.) or more away from every step's critical value.
     single = csranks(x, np.ones(4), stepdown=False, R=20000, seed=3)
     assert single.critical_value.iloc[0] == pytest.approx(c_all, abs=0.05)
     assert _sets(single) == [(3, 4), (3, 4), (2, 2), (1, 1)]
     step = csranks(x, np.ones(4), stepdown=True, R=20000, seed=3)
-    assert step.critical_value.iloc[0] == pytest.approx(c_one, abs=0.05)
+    assert step.critical_value.iloc[0] == pytest.approx(c_final, abs=0.05)
     assert _sets(step) == [(4, 4), (3, 3), (2, 2), (1, 1)]
 
 
@@ -185,22 +207,25 @@ def test_rank_sets_are_immutable():
 
 
 def _brute_force_sets(x, sd, z, alpha, stepdown, units):
-    """Plain-loop two-sided stepdown for independent units (reference for the vectorised code)."""
+    """Plain-loop two-sided stepdown for independent units (reference for the vectorised code).
+
+    The family holds the one-sided hypotheses (j, k) "θ_j ≤ θ_k", j ≠ k, with j or k in
+    ``units``, statistic (x_j − x_k)/σ_jk; a rejection removes (j, k) only, while (k, j) stays
+    in the maximum (Mogstad et al. 2024; R csranks). An earlier reference removed both orders
+    of a rejected pair, which gave too small critical values after the first step.
+    """
     p = len(x)
-    pairs = [(j, k) for j in range(p) for k in range(j + 1, p) if j in units or k in units]
+    hyps = [(j, k) for j in range(p) for k in range(p) if j != k and (j in units or k in units)]
     rejected: set[tuple[int, int]] = set()
     while True:
-        active = [pr for pr in pairs if pr not in rejected]
+        active = [h for h in hyps if h not in rejected]
         if not active:
             break
         t = np.array(
-            [
-                max(abs(z[r, j] - z[r, k]) / np.hypot(sd[j], sd[k]) for j, k in active)
-                for r in range(z.shape[0])
-            ]
+            [max((z[r, j] - z[r, k]) / np.hypot(sd[j], sd[k]) for j, k in active) for r in range(z.shape[0])]
         )
         c = np.quantile(t, 1 - alpha)
-        new = {(j, k) for j, k in active if abs(x[j] - x[k]) / np.hypot(sd[j], sd[k]) > c}
+        new = {(j, k) for j, k in active if (x[j] - x[k]) / np.hypot(sd[j], sd[k]) > c}
         if not new:
             break
         rejected |= new
@@ -208,8 +233,8 @@ def _brute_force_sets(x, sd, z, alpha, stepdown, units):
             break
     lower, upper = [], []
     for j in units:
-        above = sum(1 for a, b in rejected if j in (a, b) and x[b if a == j else a] > x[j])
-        below = sum(1 for a, b in rejected if j in (a, b) and x[b if a == j else a] < x[j])
+        above = sum(1 for a, b in rejected if b == j)  # rejected "θ_a ≤ θ_j": a is above j
+        below = sum(1 for a, b in rejected if a == j)
         lower.append(1 + above)
         upper.append(p - below)
     return lower, upper

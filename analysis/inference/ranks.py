@@ -3,8 +3,8 @@
 Two kinds of uncertainty statement for a league table of municipalities:
 
 * :func:`csranks` — marginal or simultaneous confidence sets for ranks with a frequentist
-  guarantee (Mogstad, Romano, Shaikh & Wilhelm 2024), built from simultaneous confidence
-  intervals for all pairwise differences with a stepdown refinement;
+  guarantee (Mogstad, Romano, Shaikh & Wilhelm 2024), built from max-t tests of one-sided
+  pairwise comparisons with the stepdown refinement of the paper;
 * :func:`cstaubest` / :func:`cstauworst` — the set of units that may be among the
   :math:`\\tau` best (worst), e.g. "could this municipality be among the 10 worst?";
 * :func:`bootstrap_rank_interval` — marginal percentile intervals of ranks from draws of the
@@ -237,50 +237,73 @@ def _stepdown(
     a: np.ndarray,
     b: np.ndarray,
     inv_sd: np.ndarray,
+    fwd: np.ndarray,
+    bwd: np.ndarray,
     *,
     alpha: float,
-    two_sided: bool,
     stepdown: bool,
-) -> tuple[np.ndarray, float]:
-    """Reject pair hypotheses with the (stepdown) max-t procedure.
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """Reject one-sided pair hypotheses with the (stepdown) max-t procedure.
 
-    ``stat`` holds the observed standardised differences (absolute if two-sided). Returns the
-    boolean rejection mask and the final critical value.
+    Pair ``i`` carries up to two one-sided hypotheses: "forward" (``fwd[i]``) is
+    θ_a ≤ θ_b with statistic ``stat[i]`` = (x_a − x_b)/σ_ab, "backward" (``bwd[i]``) is
+    θ_b ≤ θ_a with statistic ``−stat[i]``. At each step the critical value is the 1 − α
+    quantile of the maximum, over the hypotheses not yet rejected, of their statistics under
+    the draws; a rejected hypothesis leaves the family but its reverse stays in it. Returns
+    the forward and backward rejection masks and the final critical value.
     """
-    rejected = np.zeros(a.size, dtype=bool)
+    rej_f = np.zeros(a.size, dtype=bool)
+    rej_b = np.zeros(a.size, dtype=bool)
     crit = np.inf
     while True:
-        keep = ~rejected
-        if not keep.any():
+        act_f = fwd & ~rej_f
+        act_b = bwd & ~rej_b
+        if not (act_f.any() or act_b.any()):
             break
-        t = _max_stat(zt, a[keep], b[keep], inv_sd[keep], two_sided)
+        # both directions active: |Z_a − Z_b|/σ; one direction: the signed statistic
+        both = act_f & act_b
+        only_f = act_f & ~act_b
+        only_b = act_b & ~act_f
+        t = _max_stat(zt, a[both], b[both], inv_sd[both], True)
+        one_a = np.concatenate([a[only_f], b[only_b]])
+        one_b = np.concatenate([b[only_f], a[only_b]])
+        one_inv = np.concatenate([inv_sd[only_f], inv_sd[only_b]])
+        np.maximum(t, _max_stat(zt, one_a, one_b, one_inv, False), out=t)
         crit = float(np.quantile(t, 1 - alpha))
-        new = keep & (stat > crit)
-        if not new.any():
+        new_f = act_f & (stat > crit)
+        new_b = act_b & (-stat > crit)
+        if not (new_f.any() or new_b.any()):
             break
-        rejected |= new
+        rej_f |= new_f
+        rej_b |= new_b
         if not stepdown:
             break
-    return rejected, crit
+    return rej_f, rej_b, crit
 
 
-def _pairs(p: int, units: np.ndarray, cstype: str) -> tuple[np.ndarray, np.ndarray]:
-    """Pairs ``(a, b)`` for the hypotheses needed by the rank sets of ``units``.
+def _family(p: int, units: np.ndarray, cstype: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Pairs ``a < b`` and the one-sided hypotheses needed for the rank sets of ``units``.
 
-    Two-sided: unordered pairs with at least one member in ``units`` (stored with ``a < b``).
-    "lower": ordered pairs ``(k, j)``, j in units — rejecting means θ_k > θ_j.
-    "upper": ordered pairs ``(j, k)``, j in units — rejecting means θ_j > θ_k.
+    Returns ``a, b, fwd, bwd``: ``fwd`` marks the pairs whose hypothesis θ_a ≤ θ_b is in the
+    family (its rejection means θ_a > θ_b), ``bwd`` those whose θ_b ≤ θ_a is.
+
+    Two-sided: both hypotheses of every pair with at least one member in ``units``.
+    "lower": for j in units, the hypotheses θ_k ≤ θ_j (rejection: k above j).
+    "upper": for j in units, the hypotheses θ_j ≤ θ_k (rejection: j above k).
     """
     inset = np.zeros(p, dtype=bool)
     inset[units] = True
-    j, k = np.meshgrid(np.arange(p), np.arange(p), indexing="ij")
+    a, b = np.triu_indices(p, 1)
+    keep = inset[a] | inset[b]
+    a, b = a[keep], b[keep]
     if cstype == "two-sided":
-        mask = (j < k) & (inset[j] | inset[k])
-        return j[mask], k[mask]
-    mask = (j != k) & inset[j]
-    if cstype == "lower":
-        return k[mask], j[mask]
-    return j[mask], k[mask]
+        fwd = np.ones(a.size, dtype=bool)
+        bwd = fwd.copy()
+    elif cstype == "lower":
+        fwd, bwd = inset[b], inset[a]
+    else:
+        fwd, bwd = inset[a], inset[b]
+    return a, b, fwd, bwd
 
 
 def _rank_bounds(
@@ -295,30 +318,20 @@ def _rank_bounds(
 ) -> tuple[np.ndarray, np.ndarray, float]:
     """Rank bounds of ``units`` from one family of pairwise tests (one critical value)."""
     p = x.size
-    a, b = _pairs(p, units, cstype)
+    a, b, fwd, bwd = _family(p, units, cstype)
     sd = np.sqrt(np.clip(v[a, a] + v[b, b] - 2 * v[a, b], 0.0, None))
     diff = x[a] - x[b]
-    two_sided = cstype == "two-sided"
     with np.errstate(divide="ignore", invalid="ignore"):
         inv_sd = np.where(sd > 0, 1.0 / sd, 0.0)
         # a known (zero-variance) non-zero difference is rejected by any test; a zero one never
         stat = np.where(sd > 0, diff / sd, np.sign(diff) * np.inf)
     stat = np.nan_to_num(stat, nan=0.0)
-    if two_sided:
-        stat = np.abs(stat)
-    rejected, crit = _stepdown(stat, zt, a, b, inv_sd, alpha=alpha, two_sided=two_sided, stepdown=stepdown)
+    rej_f, rej_b, crit = _stepdown(stat, zt, a, b, inv_sd, fwd, bwd, alpha=alpha, stepdown=stepdown)
     # count, for each unit, significantly better (above) and significantly worse (below) units
-    above = np.zeros(p, dtype=np.int64)
-    below = np.zeros(p, dtype=np.int64)
-    ra, rb = a[rejected], b[rejected]
-    if two_sided:
-        a_big = diff[rejected] > 0
-        winner = np.where(a_big, ra, rb)
-        loser = np.where(a_big, rb, ra)
-    else:
-        winner, loser = ra, rb  # one-sided rejections always mean θ_a > θ_b
-    np.add.at(above, loser, 1)
-    np.add.at(below, winner, 1)
+    winner = np.concatenate([a[rej_f], b[rej_b]])
+    loser = np.concatenate([b[rej_f], a[rej_b]])
+    above = np.bincount(loser, minlength=p)
+    below = np.bincount(winner, minlength=p)
     lower = above + 1
     upper = p - below
     if cstype == "lower":
@@ -378,29 +391,37 @@ def csranks(
 
     Notes
     -----
-    With :math:`\\hat\\Delta_{jk} = \\hat\\theta_j - \\hat\\theta_k` and
-    :math:`\\sigma_{jk}^2 = \\Sigma_{jj} + \\Sigma_{kk} - 2\\Sigma_{jk}`, the critical value
-    for a family :math:`I` of pairs is the :math:`1-\\alpha` quantile of
+    The sets come from tests of the one-sided hypotheses
+    :math:`H_{jk}: \\theta_j \\le \\theta_k` (:math:`j \\ne k`); rejecting :math:`H_{jk}` means
+    that unit :math:`j` is significantly above unit :math:`k`. With
+    :math:`\\hat\\Delta_{jk} = \\hat\\theta_j - \\hat\\theta_k` and
+    :math:`\\sigma_{jk}^2 = \\Sigma_{jj} + \\Sigma_{kk} - 2\\Sigma_{jk}`, :math:`H_{jk}` is
+    rejected when :math:`\\hat\\Delta_{jk}/\\sigma_{jk} > c`, where the critical value :math:`c`
+    for a family :math:`I` of hypotheses is the :math:`1-\\alpha` quantile of
 
     .. math::
 
         T = \\max_{(j,k)\\in I} \\frac{Z_j - Z_k}{\\sigma_{jk}}, \\qquad Z \\sim N(0, \\Sigma),
 
-    (absolute values for two-sided sets) approximated with ``R`` draws. A pair is rejected
-    when :math:`|\\hat\\Delta_{jk}|/\\sigma_{jk} > c`; with ``stepdown`` the rejected pairs are
-    removed from :math:`I`, :math:`c` is recomputed and the step repeated until nothing new is
-    rejected. With :math:`N^-_j` the number of units significantly above :math:`j` and
-    :math:`N^+_j` the number significantly below,
+    approximated with ``R`` draws. While both :math:`H_{jk}` and :math:`H_{kj}` are in
+    :math:`I` their two terms amount to :math:`|Z_j - Z_k|/\\sigma_{jk}`, so the single-step
+    two-sided sets are those of simultaneous two-sided intervals for the differences. With
+    ``stepdown`` the rejected hypotheses leave :math:`I` — a rejected :math:`H_{jk}` only, its
+    reverse :math:`H_{kj}` stays — :math:`c` is recomputed and the step repeated until nothing
+    new is rejected. With :math:`N^-_j` the number of units :math:`k` with :math:`H_{kj}`
+    rejected (significantly above :math:`j`) and :math:`N^+_j` the number with :math:`H_{jk}`
+    rejected (significantly below),
 
     .. math::
 
         \\mathrm{CS}_j = \\{N^-_j + 1, \\ldots, p - N^+_j\\}.
 
-    The family :math:`I` holds all pairs with at least one member in ``indices`` for
-    simultaneous sets, and the :math:`p-1` pairs of unit :math:`j` for its marginal set.
-    One-sided sets use ordered pairs and one-sided statistics. Pairs with
-    :math:`\\sigma_{jk} = 0` are decided by the sign of :math:`\\hat\\Delta_{jk}` and do not
-    enter :math:`T`.
+    For two-sided sets :math:`I` starts with :math:`H_{jk}` and :math:`H_{kj}` for every pair
+    with at least one member in ``indices`` (simultaneous sets) or with member :math:`j` (the
+    marginal set of :math:`j`). ``"lower"`` sets use only the :math:`H_{kj}` and ``"upper"``
+    sets only the :math:`H_{jk}` with :math:`j` in ``indices``. Pairs with
+    :math:`\\sigma_{jk} = 0` are decided by the sign of :math:`\\hat\\Delta_{jk}` (a non-zero
+    difference is rejected at once, a zero one never) and contribute 0 to :math:`T`.
 
     The draws are :math:`Z = N L'` with ``N = numpy.random.default_rng(seed).standard_normal((R, p))``
     and :math:`L` a square root of :math:`\\Sigma` (:math:`\\operatorname{diag}(\\sqrt{\\Sigma_{jj}})`
@@ -413,6 +434,10 @@ def csranks(
     Mogstad, M., Romano, J. P., Shaikh, A. M. and Wilhelm, D. (2024). Inference for ranks with
     applications to mobility across neighbourhoods and academic achievement across countries.
     *Review of Economic Studies* 91(1), 476–518. doi:10.1093/restud/rdad006.
+
+    Wilhelm, D. et al. csranks: Statistical tools for ranks. R package,
+    https://github.com/danielwilhelm/R-CS-ranks (the reference implementation; its output is
+    compared with these sets in ``tests/test_ranks_reference.py``).
 
     Examples
     --------
