@@ -1,4 +1,4 @@
-"""Reference tests: :func:`analysis.ranks.csranks` against the R package csranks.
+"""Reference tests: :func:`analysis.inference.ranks.csranks` against the R package csranks.
 
 The fixtures in ``tests/fixtures/csranks/`` (see ``README.md`` and ``PROVENANCE.md`` there) hold
 the rank sets of the reference implementation of Mogstad, Romano, Shaikh & Wilhelm (2024) for
@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.ranks import RankSets, csranks
+from analysis.inference.ranks import RankSets, csranks
 
 FIXTURES = Path(__file__).parent / "fixtures" / "csranks"
 CASES = ("A", "B")
