@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from analysis.data.sources import DEFAULT_YEARS, ensure_default_register
+from analysis.data.open import DEFAULT_YEARS, ensure_default_register
 
 
 def test_default_register_is_built_once_and_reused(tmp_path):

@@ -90,7 +90,8 @@ def _out_option(p: argparse.ArgumentParser, what: str) -> None:
 def _register(data: str):
     """A person register (``synthetic`` or a folder) for the commands that need person rows."""
     from analysis.core.params import DataRef
-    from analysis.data.sources import PersonRegister, open_source
+    from analysis.data.open import open_source
+    from analysis.data.sources import PersonRegister
 
     src = open_source(DataRef.parse(data or "synthetic"))
     if not isinstance(src, PersonRegister):
@@ -114,7 +115,7 @@ def _synthetic_mark(synthetic: bool) -> str:
 
 # --------------------------------------------------------------------------- synth
 def _synth_configure(p: argparse.ArgumentParser) -> None:
-    from analysis.data.sources import DEFAULT_PERSONS, DEFAULT_SEED, DEFAULT_YEARS
+    from analysis.data.open import DEFAULT_PERSONS, DEFAULT_SEED, DEFAULT_YEARS
 
     p.add_argument(
         "--persons",
@@ -277,7 +278,8 @@ def _fit_configure(p: argparse.ArgumentParser) -> None:
 
 def _fit_run(args: argparse.Namespace) -> int:
     from analysis.core.params import check_choice, parse_run
-    from analysis.data.sources import PersonRegister, open_source
+    from analysis.data.open import open_source
+    from analysis.data.sources import PersonRegister
 
     params = parse_run(
         {
@@ -652,6 +654,11 @@ def _report_options(p: argparse.ArgumentParser, *, command: str) -> None:
             default=[],
             help="case municipality (repeatable; default Nyborg)",
         )
+        p.add_argument(
+            "--no-demonstration",
+            action="store_true",
+            help="skip the separate synthetic run of the trade-off report (rendered when --data is public)",
+        )
 
 
 def _parse_param(text: str) -> tuple[str, Any]:
@@ -742,7 +749,14 @@ def _run_run(args: argparse.Namespace) -> int:
 
     base = _base(args)
     munis = [parse_municipality(m) for m in args.municipality] or None
-    return main_job(base, municipalities=munis, all_cases=args.all, jobs=args.jobs, out=args.out)
+    return main_job(
+        base,
+        municipalities=munis,
+        all_cases=args.all,
+        jobs=args.jobs,
+        out=args.out,
+        demonstration=not args.no_demonstration,
+    )
 
 
 COMMANDS: tuple[Command, ...] = (

@@ -12,13 +12,12 @@ Each source says which periods and benefit groups it has, and which analyses it 
 data, KL's measures need spells, the trade-off needs its two sides. The report layer turns a
 reason code into one Danish sentence.
 
-:func:`open_source` turns a :class:`~analysis.core.params.DataRef` into a source, building the
-embedded default data when they are not there yet.
+:func:`analysis.data.open.open_source` turns a :class:`~analysis.core.params.DataRef` into a
+source, building the embedded default synthetic register when it is not there yet.
 """
 
 from __future__ import annotations
 
-import json
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -30,7 +29,7 @@ import pandas as pd
 
 from analysis.core.benefits import GROUPS, SETS
 from analysis.core.io import file_sha256
-from analysis.core.params import BenefitSet, DataRef, ParameterError, check_choice
+from analysis.core.params import BenefitSet, ParameterError, check_choice
 
 Analysis = Literal["tradeoff_test", "rank_shifts", "categories", "efficiency", "measures", "official"]
 ANALYSES: tuple[str, ...] = (
@@ -177,8 +176,16 @@ class Source(ABC):
             lacking = tuple(g for g in GROUPS if g not in self.groups)
             return Missing(analysis, "no_all_groups", lacking) if lacking else None
         if analysis == "official":
-            return Missing(analysis, "not_published")
+            return None if self.official_periods() else Missing(analysis, "not_published")
         return self._missing(analysis)
+
+    def official_periods(self) -> tuple[str, ...]:
+        """Periods for which the source holds the Ministry's published benchmark (for comparison only)."""
+        return ()
+
+    def official(self, period: str) -> pd.DataFrame:
+        """The published benchmark of ``period`` (:func:`analysis.data.public.jobindsats.load_official`)."""
+        raise ParameterError(f"period: {self.describe_short()} holds no published benchmark for {period}")
 
     def _missing(self, analysis: str) -> Missing | None:
         return None
@@ -448,86 +455,6 @@ def aggregates_of_register(folder: str | Path) -> Aggregates:
     return Aggregates(agg, provenance=prov)
 
 
-# --------------------------------------------------------------------------- opening
-DEFAULT_PERSONS = 1_000_000
-DEFAULT_SEED = 2024
-DEFAULT_YEARS = (2022, 2023, 2024)
-
-
-def ensure_default_register(
-    folder: Path | None = None,
-    *,
-    n_persons: int = DEFAULT_PERSONS,
-    seed: int = DEFAULT_SEED,
-    years: tuple[int, ...] = DEFAULT_YEARS,
-) -> tuple[Path, bool]:
-    """Write the synthetic default register unless ``folder`` holds one made with these settings.
-
-    Returns the folder and whether it was (re)built.
-    """
-    from analysis.core.paths import synthetic_default_dir
-    from analysis.data.synth import write_register
-
-    folder = synthetic_default_dir() if folder is None else Path(folder)
-    params_file = folder / "params.json"
-    if params_file.is_file() and (folder / "persons.parquet").is_file():
-        try:
-            saved = json.loads(params_file.read_text(encoding="utf-8"))
-        except json.JSONDecodeError:
-            saved = {}
-        if (
-            saved.get("n_persons") == n_persons
-            and saved.get("seed") == seed
-            and saved.get("tradeoff") is True
-            and saved.get("years") == list(years)
-        ):
-            return folder, False
-    write_register(folder, n_persons=n_persons, seed=seed, years=years)
-    return folder, True
-
-
-def open_source(ref: DataRef | str) -> Source:
-    """The source a :class:`DataRef` names.
-
-    ``synthetic`` is the default register (built on first use), ``public`` the embedded public
-    data, a folder a person register (``persons.parquet``) or aggregates (``aggregates.parquet``).
-
-    Raises
-    ------
-    ParameterError
-        A folder that is neither.
-    """
-    ref = DataRef.parse(ref)
-    if ref.kind == "synthetic":
-        folder, _ = ensure_default_register()
-        return PersonRegister(folder, kind="synthetic")
-    if ref.kind == "public":
-        from analysis.data.public.source import public_source
-
-        return public_source()
-    folder = ref.path
-    assert folder is not None
-    if (folder / "persons.parquet").is_file():
-        return PersonRegister(folder)
-    if (folder / "aggregates.parquet").is_file():
-        from analysis.core.io import read_parquet_metadata
-
-        frame = pd.read_parquet(folder / "aggregates.parquet")
-        prov = Provenance(
-            kind="folder",
-            synthetic=bool(read_parquet_metadata(folder / "aggregates.parquet").get("synthetic", False)),
-            inputs={
-                str((folder / "aggregates.parquet").resolve()): file_sha256(folder / "aggregates.parquet")
-            },
-            description=str(folder),
-        )
-        return Aggregates(frame, provenance=prov)
-    raise ParameterError(
-        f"data: {folder} holds neither a person register (persons.parquet, municipalities.parquet) "
-        "nor aggregates (aggregates.parquet)"
-    )
-
-
 __all__ = [
     "ANALYSES",
     "REASONS",
@@ -537,6 +464,4 @@ __all__ = [
     "Provenance",
     "Source",
     "aggregates_of_register",
-    "ensure_default_register",
-    "open_source",
 ]

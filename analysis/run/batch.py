@@ -90,7 +90,7 @@ def resolve(base: ReportParameters) -> tuple[Any, RunParameters]:
     ParameterError
         A period, benefit set or specification the source cannot serve.
     """
-    from analysis.data.sources import open_source
+    from analysis.data.open import open_source
 
     source = open_source(base.data)
     period = source.check_period(base.period)
@@ -106,7 +106,7 @@ def plan(
     base: ReportParameters,
     *,
     municipalities: Sequence[Municipality] = (),
-    national: bool = True,
+    national: bool | Sequence[str] = True,
 ) -> list[Job]:
     """The jobs of a run (national reports first, then one per municipality).
 
@@ -120,10 +120,14 @@ def plan(
         update={"period": run.period, "benefits": run.benefits, "cache": str(run_dir / CACHE_DIR)}
     )
     jobs = []
-    kinds = [*(NATIONAL if national else ()), *(["case"] if municipalities else [])]
+    nationals = NATIONAL if national is True else tuple(national or ())
+    unknown = [k for k in nationals if k not in NATIONAL]
+    if unknown:
+        raise ParameterError(f"national: unknown report(s) {unknown}; expected some of {', '.join(NATIONAL)}")
+    kinds = [*nationals, *(["case"] if municipalities else [])]
     declared = {k: tuple(notebook_parameters(notebook_path(k))) for k in kinds}
-    if national:
-        for kind in NATIONAL:
+    if nationals:
+        for kind in nationals:
             values = resolved.notebook_values(declared[kind])
             jobs.append(Job(kind, notebook_path(kind), values, run_dir / "national" / NOTEBOOKS[kind]))
     seen: set[int] = set()
@@ -219,7 +223,7 @@ def run(
     base: ReportParameters,
     *,
     municipalities: Sequence[Municipality] = (),
-    national: bool = True,
+    national: bool | Sequence[str] = True,
     run_dir: Path | None = None,
     resume: bool = False,
     jobs: int | None = None,

@@ -26,7 +26,7 @@ import pandas as pd
 from analysis.core.benefits import GROUPS
 from analysis.core.io import atomic_path
 from analysis.core.params import BenefitSet, RunParameters
-from analysis.data.sources import Missing, Provenance, Source, open_source
+from analysis.data.sources import Missing, Provenance, Source
 
 CACHE_FILE = "benchmark.pkl"
 FORMAT_VERSION = 3
@@ -71,7 +71,7 @@ class Benchmark:
     features: pd.DataFrame
     history: pd.DataFrame
     missing: Mapping[str, Missing] = field(default_factory=dict)
-    official: pd.DataFrame | None = None
+    official: Any = None  # analysis.yardsticks.official.OfficialComparison, where published
     timings: Mapping[str, float] = field(default_factory=dict)
 
     @property
@@ -230,6 +230,12 @@ def build(source: Source, params: RunParameters) -> Benchmark:
 
         measures = kl_measures(source.persons(period), benefits=main, year=int(period))
     features = source.features(period)
+    official = None
+    published = [p for p in source.official_periods() if p <= period]
+    if published:
+        official = _official(source, fits, published[-1], period=period, spec=spec, params=params)
+    elif "official" not in missing:
+        missing["official"] = Missing("official", "not_published")
     timings["yardsticks"] = time.perf_counter() - t0
     return Benchmark(
         params=params,
@@ -245,8 +251,30 @@ def build(source: Source, params: RunParameters) -> Benchmark:
         features=features,
         history=history,
         missing=missing,
+        official=official,
         timings=timings,
     )
+
+
+def _official(
+    source: Source, fits: Mapping[str, Any], published: str, *, period: str, spec: str, params
+) -> Any:
+    """The open model beside the Ministry's published figures of ``published`` (≤ the run's period).
+
+    When the run is about a later period, the published period is fitted on its own data up to
+    it (nothing later enters), with the run's specification, draws and seed.
+    """
+    from analysis.yardsticks.official import compare
+
+    off = source.official(published)
+    keys = [k for k in dict.fromkeys(off["benefit"])]
+    if published == period:
+        use = {k: fits[k] for k in keys if k in fits}
+    else:
+        use = source.fit_many(
+            source.fittable(keys), period=published, spec=spec, draws=params.draws, seed=params.seed
+        )
+    return compare(use, off, period=published)
 
 
 def _categories(res: Any, municipalities: pd.DataFrame) -> pd.DataFrame:
@@ -390,6 +418,8 @@ def open_benchmark(params: RunParameters, *, cache: str | Path | None = None) ->
     """Load the benchmark from ``cache`` when given (parameters checked), else build it."""
     if cache:
         return load(cache, expect=params)
+    from analysis.data.open import open_source
+
     return build(open_source(params.data), params)
 
 
