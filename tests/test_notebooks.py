@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import json
 
 import nbformat
 import pytest
@@ -48,3 +49,21 @@ def test_thin_cells_without_definitions(path):
         if "parameters" not in cell.metadata.get("tags", []):
             lines = [ln for ln in cell.source.splitlines() if ln.strip()]
             assert len(lines) <= 8, f"{path.name}: cell too long:\n{cell.source}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_papermill_reads_every_declared_parameter(path):
+    """``papermill --help-notebook`` lists them all (its parser drops a line it cannot read)."""
+    import papermill as pm
+
+    from analysis.report.params import notebook_parameters
+
+    assert list(pm.inspect_notebook(str(path))) == list(notebook_parameters(path))
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_every_cell_has_an_id(path):
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    ids = [c.get("id") for c in nb["cells"]]
+    assert all(ids)
+    assert len(set(ids)) == len(ids)

@@ -56,7 +56,7 @@ def test_run_defaults_leave_period_and_benefits_to_the_source():
     assert p.draws == 1000
     assert p.seed == 0
     assert p.run_key() == {
-        "data": "synthetic",
+        "data": "public",
         "period": "",
         "benefits": "",
         "spec": "pooled",
@@ -118,7 +118,8 @@ def test_municipalities_parse_once_by_code_name_folding_and_nfc():
 
 
 def test_data_refs(tmp_path):
-    assert DataRef.parse("").kind == "synthetic"
+    assert DataRef.parse("").kind == "public"  # the main job's default: the embedded public data
+    assert DataRef.parse("synthetic").kind == "synthetic"
     assert DataRef.parse("public") == DataRef("public")
     ref = DataRef.parse(str(tmp_path))
     assert ref.kind == "folder"

@@ -120,6 +120,17 @@ PROSE = {
     "method_text",
 }  # no "Kilde:" line
 NOT_DISPLAYS = {"case_rank_sentence", "comparison_codes", "missing_note"}
+# public-data views: on the synthetic register they show nothing, or one sentence (tests/test_public_report.py)
+PUBLIC_ONLY = {"method_box", "official_table", "official_figure", "tradeoff_data_note"}
+PUBLIC_SENTENCE = {"official_summary", "case_official"}
+
+
+def test_public_views_say_nothing_or_one_sentence_on_synthetic_data(nat, case):
+    for name in PUBLIC_ONLY:
+        assert getattr(views, name)(case) is None, name
+    for name in PUBLIC_SENTENCE:
+        text = getattr(views, name)(case).markdown
+        assert text == "Syntetiske data har ingen offentliggjorte ministerietal at sammenligne med.", name
 
 
 @pytest.fixture(scope="module")
@@ -134,7 +145,7 @@ def test_every_public_view_is_covered():
         for n, f in inspect.getmembers(views, inspect.isfunction)
         if f.__module__ == views.__name__ and not n.startswith("_")
     }
-    assert public == set(NATIONAL) | NOT_DISPLAYS
+    assert public == set(NATIONAL) | NOT_DISPLAYS | PUBLIC_ONLY | PUBLIC_SENTENCE
 
 
 @pytest.mark.parametrize("name", sorted(NATIONAL))
@@ -422,20 +433,22 @@ def test_comparison_figure_draws_the_tidy_shares(bm, monkeypatch):
 
 
 def test_map_figure_draws_the_differences(bm, monkeypatch):
-    import analysis.report.maps as maps
+    import analysis.report.danmarkskort as dk
 
     seen = {}
-    original = maps.danmarkskort
+    original = dk.choropleth
 
     def spy(values, **kw):
         seen["values"], seen["kw"] = values.copy(), kw
         return original(values, **kw)
 
-    monkeypatch.setattr(maps, "danmarkskort", spy)
-    views.map_figure(case_of(bm, "Nyborg"))
+    monkeypatch.setattr(dk, "choropleth", spy)
+    fig = views.map_figure(case_of(bm, "Nyborg"))
     t = bm.tidy().set_index("code")["difference_pp"]
     pd.testing.assert_series_equal(seen["values"].sort_index(), t.sort_index(), check_names=False)
     assert seen["kw"]["highlight"] == CASE
+    assert "DAGI 1:500.000" in fig.source  # the boundaries are credited
+    assert "Christiansø er udeladt" in fig.note
 
 
 # ----------------------------------------------------------------------------- comparison codes

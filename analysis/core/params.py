@@ -46,7 +46,7 @@ DataKind = Literal["public", "synthetic", "folder"]
 
 DEFAULT_DRAWS = 1000
 """Joint draws of the gaps behind the marginal rank intervals."""
-DEFAULT_DATA: Literal["public", "synthetic"] = "synthetic"
+DEFAULT_DATA: Literal["public", "synthetic"] = "public"
 """What ``data=""`` means: the embedded default data of the main job."""
 _PERIOD = re.compile(r"^\d{4}(?:QMAT0[1-4]|M(?:0[1-9]|1[0-2])|Q[1-4])?$")
 

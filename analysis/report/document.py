@@ -11,7 +11,17 @@ from __future__ import annotations
 from typing import Any
 
 META_MIME = "application/vnd.kommunebench.report+json"
-FIELDS = ("title", "subtitle", "kicker", "publisher", "authors", "date", "synthetic", "header_title")
+FIELDS = (
+    "title",
+    "subtitle",
+    "kicker",
+    "publisher",
+    "authors",
+    "date",
+    "synthetic",
+    "data_label",
+    "header_title",
+)
 
 __all__ = ["FIELDS", "META_MIME", "ReportMetadata", "report_metadata"]
 
@@ -41,7 +51,8 @@ def report_metadata(*, display: bool = True, **fields: Any) -> ReportMetadata:
     **fields
         Any of ``title``, ``subtitle``, ``kicker``, ``publisher``, ``authors`` (str or list),
         ``date`` (text), ``synthetic`` (bool: adds the "Syntetiske data" banner and header
-        mark), ``header_title`` (running header; defaults to the title).
+        mark), ``data_label`` (real data: a line on the cover naming them, e.g. "Offentlige data:
+        …"), ``header_title`` (running header; defaults to the title).
     """
     unknown = sorted(set(fields) - set(FIELDS))
     if unknown:

@@ -360,3 +360,41 @@ def rank_over_years(history: pd.DataFrame, *, highlight: int) -> Figure:
     ax.set_xlabel("Periode" if any(len(p) > 4 for p in periods) else "År")
     ax.grid(axis="x", visible=False)
     return fig
+
+
+def agreement_scatter(
+    table: pd.DataFrame, *, label_codes: Sequence[int] = (), highlight: int | None = None
+) -> Figure:
+    """The open model's gap against the Ministry's, one dot per municipality, with the 45° line.
+
+    ``table`` has ``code, name, difference_pp, official_difference_pp`` (pct.-points), as
+    :meth:`analysis.yardsticks.official.OfficialComparison.of` gives it.
+    """
+    _require(table, ["code", "name", "difference_pp", "official_difference_pp"], "agreement_scatter")
+    fig, ax = _figure((6.3, 4.2))
+    x, y = table["official_difference_pp"], table["difference_pp"]
+    lo = float(min(x.min(), y.min())) - 0.2
+    hi = float(max(x.max(), y.max())) + 0.2
+    ax.plot([lo, hi], [lo, hi], color=DARK, lw=0.8, zorder=1)
+    ax.axhline(0, color=LIGHT, lw=0.8, zorder=0)
+    ax.axvline(0, color=LIGHT, lw=0.8, zorder=0)
+    colors = np.where(table["code"] == highlight, ACCENT, GREY)
+    ax.scatter(x, y, c=colors, s=12, zorder=2)
+    for _, row in table[table["code"].isin(label_codes) | (table["code"] == highlight)].iterrows():
+        is_case = row["code"] == highlight
+        ax.annotate(
+            str(row["name"]),
+            (row["official_difference_pp"], row["difference_pp"]),
+            xytext=(4, 4),
+            textcoords="offset points",
+            fontsize=7.5,
+            color=ACCENT if is_case else DARK,
+            fontweight="bold" if is_case else "normal",
+        )
+    ax.set_xlim(lo, hi)
+    ax.set_ylim(lo, hi)
+    ax.set_xlabel("Ministeriet: faktisk − forventet (pct.-point)")
+    ax.set_ylabel("Åben model: faktisk − forventet (pct.-point)")
+    decimal_comma(ax, axis="x")
+    decimal_comma(ax, axis="y")
+    return fig

@@ -104,8 +104,19 @@ LOCAL_LABELS: dict[str, str] = {
     "jobs_per_resident": "Job inden for pendlingsafstand pr. indbygger",
     "urbanisation": "Urbaniseringsgrad",
 }
-#: Public covariates (``x_<name>``) of the aggregates model; unknown names fall back to the code.
-COVARIATE_LABELS: dict[str, str] = {}
+
+
+def _covariate_labels() -> dict[str, str]:
+    from analysis.data.public.panel import COVARIATES
+
+    out = {c.column[2:]: c.label_da for c in COVARIATES}
+    out["komgrp"] = "Kommunegruppe (Danmarks Statistik)"
+    out |= {f"komgrp_{g}": f"Kommunegruppe {g}" for g in range(2, 6)}
+    return out
+
+
+#: Public covariates (``x_<name>``, and the decomposition block ``komgrp``) of the aggregates model.
+COVARIATE_LABELS: dict[str, str] = _covariate_labels()
 
 
 def block_label(block: str) -> str:
@@ -199,7 +210,7 @@ def missing_sentence(m: Missing) -> str:
             f"{join_da([lower_first(BENEFIT_LABELS.get(g, g)) for g in m.detail])} pr. kommune."
         )
     if m.reason == "not_published":
-        return "Ministeriets egne tal er ikke offentliggjort for denne periode i de indlejrede data."
+        return "Ministeriets egne tal findes ikke i de indlejrede data for denne datakilde."
     raise ValueError(f"missing_sentence: unknown reason {m.reason!r}")
 
 
@@ -221,6 +232,14 @@ def period_label(period: str) -> str:
 
 # --------------------------------------------------------------------------- sources
 SYNTHETIC_SOURCE = "Syntetiske data (Syntetisk Danmark), ikke virkelige tal"
+
+
+def data_label(provenance: Provenance) -> str:
+    """The cover's line on real data: "Offentlige data: Jobindsats.dk (STAR), måling Y30R21; …"."""
+    kind = {"public": "Offentlige data", "folder": "Registerdata"}.get(provenance.kind, "Data")
+    if provenance.tables:
+        return f"{kind}: " + "; ".join(f"{who}, {table}" for who, table in provenance.tables)
+    return kind
 
 
 def source_line(provenance: Provenance, extra: str = "egne beregninger") -> str:
@@ -250,6 +269,7 @@ __all__ = [
     "SYNTHETIC_SOURCE",
     "benefit_label",
     "block_label",
+    "data_label",
     "join_da",
     "lower_first",
     "missing_sentence",

@@ -211,3 +211,52 @@ def rank_history_text(history: pd.DataFrame, code: int) -> str:
         f"{period_label(str(first['period']))}."
     )
     return f"{name} fik {listing} (95 pct.-rangkonfidensintervaller i parentes). " + verdict
+
+
+def _closeness(r: float) -> str:
+    """Danish word for how close a correlation is: ≥ 0,8 tæt, ≥ 0,5 delvis, else svag."""
+    return "tæt" if r >= 0.8 else "delvis" if r >= 0.5 else "svag"
+
+
+def official_findings(oc: Any, *, report_period: str) -> list[str]:
+    """Hovedresultater of the comparison with the Ministry's published benchmark.
+
+    Parameters
+    ----------
+    oc
+        :class:`analysis.yardsticks.official.OfficialComparison`.
+    report_period
+        The report's own period; when it differs from the compared one, the text says so.
+    """
+    a = oc.agreement
+    key = "bm2019" if "bm2019" in a.index else a.index[0]
+    row = a.loc[key]
+    period = period_label(oc.period)
+    worst = oc.disagreements(key, 3)
+    names = [
+        f"{r['name']} ({int(r['rank'])}. plads i den åbne model, {int(r['official_rank'])}. hos ministeriet)"
+        for _, r in worst.iterrows()
+    ]
+    areas = [b for b in a.index if b != key]
+    items = [
+        f"For den samlede liste ({benefit_label(key)}) i {period} korrelerer den forventede andel i den åbne "
+        f"model og hos ministeriet med {num(row['corr_expected'], 2)} på tværs af kommunerne: sammenhængen er "
+        f"{_closeness(row['corr_expected'])}.",
+        f"Forskellen mellem faktisk og forventet andel, som afgør placeringen, korrelerer med "
+        f"{num(row['corr_gap'], 2)}, og placeringerne med {num(row['spearman_rank'], 2)} (Spearman): "
+        f"sammenhængen er {_closeness(row['corr_gap'])}. Små forskelle i det forventede niveau flytter "
+        "placeringen meget, fordi kommunerne ligger tæt.",
+        f"Ministeriets placering ligger inden for den åbne models 95 pct.-rangkonfidensinterval for "
+        f"{share(row['inside_interval'], 0)} af kommunerne; i gennemsnit afviger placeringerne "
+        f"{_count(num(row['mean_abs_rank_diff'], 0), 'plads', 'pladser')}.",
+        "Størst er uenigheden for " + ", ".join(names[:-1]) + " og " + names[-1] + ".",
+    ]
+    if areas:
+        parts = [f"{benefit_label(b).lower()} {num(a.loc[b, 'corr_gap'], 2)}" for b in areas]
+        items.append("For de enkelte områder korrelerer forskellene: " + ", ".join(parts) + ".")
+    if report_period != oc.period:
+        items.append(
+            f"Sammenligningen gælder {period}, den eneste periode med ministeriets egne tal i de indlejrede "
+            "data; den åbne models tal for perioden bruger kun data til og med den."
+        )
+    return items

@@ -141,7 +141,7 @@ def open_report(kind: Kind, namespace: Mapping[str, Any] | None = None, **values
     from analysis.core.params import parse_run
     from analysis.report.document import report_metadata
     from analysis.report.fmt import date_da
-    from analysis.report.labels import period_label
+    from analysis.report.labels import data_label, period_label
     from analysis.report.theme import apply_theme
     from analysis.run.benchmark import open_benchmark
 
@@ -168,6 +168,7 @@ def open_report(kind: Kind, namespace: Mapping[str, Any] | None = None, **values
         publisher=params.publisher,
         date=date_da(),
         synthetic=bm.synthetic,
+        data_label=None if bm.synthetic else data_label(bm.provenance),
         header_title=f"{title} · {period_label(bm.period)}",
     )
     return report

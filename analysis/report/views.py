@@ -15,7 +15,7 @@ import pandas as pd
 from analysis.core.benefits import GROUPS
 from analysis.core.municipalities import lookup
 from analysis.report import figures, labels, narrative
-from analysis.report.fmt import ReportFigure, ReportTable, num, persons, rank_interval, share
+from analysis.report.fmt import ReportBox, ReportFigure, ReportTable, num, persons, rank_interval, share
 from analysis.report.labels import BENEFIT_LABELS, SPEC_LABELS, benefit_label, side_name
 from analysis.report.notebook import Report
 
@@ -395,6 +395,166 @@ def movers_table(r: Report, *, n: int = 10) -> ReportTable | narrative.Prose:
     )
 
 
+# ----------------------------------------------------------------------------- public data
+def method_box(r: Report) -> ReportBox | None:
+    """Boks: how the open model is built from public data (covariates, periods, noise).
+
+    Only for the public data; person registers are described by :func:`method_text`.
+    """
+    if r.bm.provenance.kind != "public":
+        return None
+    from analysis.data.public.panel import COVARIATES
+
+    names = labels.join_da([labels.lower_first(c.label_da) for c in COVARIATES])
+    body = (
+        "**Udfald.** Jobindsats' måling Y30R21 giver for hver kommune og periode det faktiske antal "
+        "fuldtidspersoner på offentlig forsørgelse og deres andel af befolkningen 16–66 år, for de tre "
+        "områder (a-dagpenge, sygedagpenge og kontanthjælp mv.) og i alt. Perioderne er rullende 12 "
+        "måneder, offentliggjort halvårligt; antallene er afrundet til nærmeste 10.\n\n"
+        f"**Rammevilkår.** Offentlige tal fra Danmarks Statistik pr. kommune: {names} samt Danmarks "
+        "Statistiks kommunegrupper. Tal, der i virkeligheden er udfaldet (fx antal kontanthjælpsmodtagere), "
+        "indgår ikke. Ledigheden er delvis et udfald, fordi ledige dagpenge- og jobparate "
+        "kontanthjælpsmodtagere tæller med; den er med, fordi det lokale arbejdsmarked er det vigtigste "
+        "rammevilkår, og der ikke findes et offentligt mål for efterspørgslen i pendlingsoplandet.\n\n"
+        "**Perioder.** En periodes værdi af et rammevilkår er gennemsnittet over periodens kalenderår, "
+        "vægtet med antallet af måneder. Tal, der kun findes i nogle år (valgår), interpoleres lineært "
+        "mellem de observerede år og føres uændret frem efter det sidste. Der bruges ingen forsinkelse "
+        "(lag): rammevilkårene måles i samme periode som udfaldet, som i ministeriets model.\n\n"
+        "**Model.** Kommunens andel regresseres på rammevilkårene, vægtet med befolkningen, med en "
+        "effekt for hver periode og med klyngerobuste standardfejl på kommuneniveau. En periodes "
+        "forventede antal bruger kun data til og med perioden. Summen af de forventede antal er lig "
+        "summen af de faktiske i hver periode.\n\n"
+        "**Usikkerhed.** Kommunens forskel er usikker af to grunde: modellens koefficienter er "
+        "estimerede, og kommunens andel svinger tilfældigt fra periode til periode. Den tilfældige del "
+        "vurderes ud fra den *forventede* andel e (variansen af en andel med middelværdi e er højst "
+        "e(1 − e) delt med befolkningen) plus afrundingen af de offentliggjorte antal; den forsvinder "
+        "derfor ikke i en kommune med få modtagere."
+    )
+    return ReportBox("Den åbne model på offentlige data", body, label="box-offentlige-data")
+
+
+def official_summary(r: Report) -> narrative.Prose:
+    """How close the open model on public data comes to the Ministry's own figures (computed)."""
+    oc = r.bm.official
+    if oc is None:
+        reason = (
+            "Syntetiske data har ingen offentliggjorte ministerietal at sammenligne med."
+            if r.bm.synthetic
+            else labels.missing_sentence(r.bm.missing["official"])
+        )
+        return narrative.Prose(reason)
+    return narrative.bullets(narrative.official_findings(oc, report_period=r.bm.period))
+
+
+def official_table(r: Report) -> ReportTable | None:
+    """Agreement per benefit list: correlations of expected shares, gaps and ranks."""
+    oc = r.bm.official
+    if oc is None:
+        return None
+    a = oc.agreement
+    df = pd.DataFrame(
+        {
+            "Forventet andel (korr.)": a["corr_expected"].to_numpy(),
+            "Forskel (korr.)": a["corr_gap"].to_numpy(),
+            "Placering (Spearman)": a["spearman_rank"].to_numpy(),
+            "Ministeriets plads i intervallet": a["inside_interval"].to_numpy(),
+            "Gns. afvigelse, pladser": a["mean_abs_rank_diff"].to_numpy(),
+        },
+        index=pd.Index([benefit_label(b) for b in a.index], name="Liste"),
+    )
+    return ReportTable(
+        df,
+        caption=f"Den åbne model og ministeriets benchmark, {labels.period_label(oc.period)}",
+        note=(
+            "Korrelation på tværs af de 98 kommuner. Ministeriets plads i intervallet: andel af kommunerne, "
+            "hvis placering hos ministeriet ligger i den åbne models marginale 95 pct.-rangkonfidensinterval. "
+            "Begge bruger de samme faktiske antal; forskellene kommer alene fra det forventede niveau."
+        ),
+        source=_source(r, "ministeriets tal: Jobindsats.dk (STAR), måling Y30R21; egne beregninger"),
+        formats={
+            "Forventet andel (korr.)": lambda v: num(v, 2),
+            "Forskel (korr.)": lambda v: num(v, 2),
+            "Placering (Spearman)": lambda v: num(v, 2),
+            "Ministeriets plads i intervallet": lambda v: share(v, 0),
+            "Gns. afvigelse, pladser": lambda v: num(v, 1),
+        },
+        label="tbl-ministeriet",
+    )
+
+
+def official_figure(r: Report) -> ReportFigure | None:
+    """Scatter of the two gaps (overall list), the largest disagreements labelled."""
+    oc = r.bm.official
+    if oc is None:
+        return None
+    key = "bm2019" if "bm2019" in oc.benefits else oc.benefits[0]
+    t = oc.of(key).reset_index()
+    label_codes = oc.disagreements(key, 5).index.tolist()
+    highlight = r.case.code if r.kind == "case" else None
+    fig = figures.agreement_scatter(t, label_codes=label_codes, highlight=highlight)
+    return ReportFigure(
+        fig,
+        caption=f"Forskel mellem faktisk og forventet andel: den åbne model og ministeriets, "
+        f"{benefit_label(key).lower()}, {labels.period_label(oc.period)}",
+        note="Hver prik er en kommune; linjen er 45°-linjen, hvor de to modeller er enige. Navngivet: de fem "
+        "kommuner, hvis placering afviger mest.",
+        source=_source(r, "ministeriets tal: Jobindsats.dk (STAR), måling Y30R21; egne beregninger"),
+        label="fig-ministeriet",
+    )
+
+
+def case_official(r: Report) -> ReportTable | narrative.Prose:
+    """The case's rank in the Ministry's published lists beside the open model's rank and interval."""
+    oc = r.bm.official
+    if oc is None:
+        return official_summary(r)
+    code = r.case.code
+    rows = []
+    for b in oc.benefits:
+        row = oc.of(b).loc[code]
+        rows.append(
+            {
+                "Liste": benefit_label(b),
+                "Åben model": f"{int(row['rank'])} ({rank_interval(int(row['rank_lower']), int(row['rank_upper']))})",
+                "Ministeriet": int(row["official_rank"]),
+                "Forskel, åben model": row["difference_pp"],
+                "Forskel, ministeriet": row["official_difference_pp"],
+            }
+        )
+    df = pd.DataFrame(rows).set_index("Liste")
+    return ReportTable(
+        df,
+        caption=f"{r.case.name} i ministeriets benchmark og i den åbne model, {labels.period_label(oc.period)}",
+        note=(
+            "Placering 1 = længst under forventet. Den åbne models placering med marginalt 95 pct.-"
+            "rangkonfidensinterval i parentes; ministeriet offentliggør ingen usikkerhed. Forskel = faktisk − "
+            "forventet andel i pct.-point."
+        ),
+        source=_source(r, "ministeriets tal: Jobindsats.dk (STAR), måling Y30R21; egne beregninger"),
+        formats={
+            "Forskel, åben model": lambda v: num(v, 2, sign=True),
+            "Forskel, ministeriet": lambda v: num(v, 2, sign=True),
+        },
+        label="tbl-ministeriet-kommune",
+    )
+
+
+def tradeoff_data_note(r: Report) -> narrative.Prose | None:
+    """What the data lack for the trade-off, and the command that fetches it (None when complete)."""
+    m = r.bm.missing.get("tradeoff_test")
+    if m is None:
+        return None
+    return narrative.Prose(
+        labels.missing_sentence(m)
+        + " De offentlige data i pakken har kun benchmarkets tre områder, så rapporten viser sammenhængen "
+        "mellem dem. Med internetadgang hentes førtidspension og de øvrige ydelsesgrupper pr. kommune fra "
+        "Danmarks Statistik (tabel AUK01) med `kommunebench statbank fetch --years 2022` og "
+        "`kommunebench statbank build --years 2022 --out aggregates/aggregates.parquet`; rapporten laves "
+        "derefter med `kommunebench reports --data aggregates`. Den fulde demonstration af de forbundne kar "
+        "findes i rapporten på syntetiske data."
+    )
+
+
 # ----------------------------------------------------------------------------- case report
 def case_summary(r: Report) -> narrative.Prose:
     bm = r.bm
@@ -555,18 +715,22 @@ def yardsticks_table(r: Report) -> ReportTable | narrative.Prose:
 
 
 def map_figure(r: Report) -> ReportFigure:
-    from analysis.report.maps import danmarkskort
+    """Danmarkskort of the gap on the real municipality boundaries (DAGI), the case outlined."""
+    from analysis.data.public.geo import ATTRIBUTION
+    from analysis.report.danmarkskort import MAP_NOTE, choropleth
 
     t = r.bm.tidy().set_index("code")
     code = r.case.code if r.kind == "case" else None
-    fig = danmarkskort(t["difference_pp"], highlight=code)
+    fig = choropleth(
+        t["difference_pp"],
+        highlight=code,
+        label="Faktisk minus forventet andel, pct.-point af befolkningen 16–66 år",
+    )
     return ReportFigure(
         fig,
         caption="Danmarkskort: faktisk minus forventet andel på offentlig forsørgelse, pct.-point",
-        note="Kortet er et flisekort: hver kommune er en lige stor flise placeret efter kommunens omtrentlige "
-        "geografiske beliggenhed, ikke de sande kommunegrænser. Blå: færre end forventet; rød: flere. "
-        + _model_note(r),
-        source=_source(r),
+        note=f"Blå: færre end forventet; rød: flere. {MAP_NOTE} " + _model_note(r),
+        source=_source(r, f"egne beregninger; kommunegrænser: {ATTRIBUTION}"),
         label="fig-kort",
     )
 
