@@ -261,6 +261,70 @@ def _statbank_run(args: argparse.Namespace) -> int:
     return 0
 
 
+# --------------------------------------------------------------------------- public data
+def _public_configure(p: argparse.ArgumentParser) -> None:
+    from analysis.cli import ArgumentParser
+
+    sub = p.add_subparsers(dest="action", required=True, metavar="ACTION", parser_class=ArgumentParser)
+    b = sub.add_parser("build", help="check the raw files and write the municipality × period table")
+    b.add_argument("--out", type=Path, default=None, help="output folder (default data/processed/public)")
+    sub.add_parser("check", help="check every raw file against its provenance (sha256) and its contents")
+
+
+def _public_run(args: argparse.Namespace) -> int:
+    from analysis.data.public.panel import build_panel, write_panel
+
+    if args.action == "check":
+        panel = build_panel()
+        print(f"ok: {panel['code'].nunique()} municipalities × {panel['period'].nunique()} periods")
+        return 0
+    parquet, book = write_panel(args.out)
+    print(f"wrote {parquet} and {book}")
+    return 0
+
+
+# --------------------------------------------------------------------------- official
+def _official_configure(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--file",
+        type=Path,
+        default=None,
+        help="jobindsats Y30R21 JSON lines (default: the embedded 2020QMAT02 file)",
+    )
+    _out_option(
+        p,
+        "output Parquet file (code, period, benefit, population, expected, actual, difference, "
+        "difference_pp, rank)",
+    )
+
+
+def _official_run(args: argparse.Namespace) -> int:
+    from analysis.data.public.jobindsats import load_official
+
+    frame = load_official(args.file)
+    cols = [
+        "code",
+        "period",
+        "benefit",
+        "population",
+        "expected",
+        "actual",
+        "difference",
+        "difference_pp",
+        "rank",
+    ]
+    meta = {
+        "command": "official",
+        "file": str(args.file or "embedded"),
+        "synthetic": False,
+        "source": "Jobindsats.dk (STAR), måling Y30R21",
+    }
+    _write(frame[cols], args.out, meta)
+    periods = ", ".join(sorted(frame["period"].unique()))
+    print(f"wrote {len(frame)} rows ({periods}; {', '.join(dict.fromkeys(frame['benefit']))}) to {args.out}")
+    return 0
+
+
 # --------------------------------------------------------------------------- fit
 def _fit_configure(p: argparse.ArgumentParser) -> None:
     _data_option(p)
@@ -776,6 +840,18 @@ COMMANDS: tuple[Command, ...] = (
     Command("aggregate", "municipality × year table from a register", _aggregate_configure, _aggregate_run),
     Command(
         "statbank", "fetch and parse Statistics Denmark (StatBank) tables", _statbank_configure, _statbank_run
+    ),
+    Command(
+        "public",
+        "check or build the municipality × period table of the embedded public data",
+        _public_configure,
+        _public_run,
+    ),
+    Command(
+        "official",
+        "read the Ministry's published benchmark (jobindsats Y30R21) into a table",
+        _official_configure,
+        _official_run,
     ),
     Command("fit", "estimate the expected-caseload model and rank", _fit_configure, _fit_run),
     Command(
