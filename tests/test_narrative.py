@@ -79,7 +79,7 @@ def test_bullets_rejects_no_items():
 # ----------------------------------------------------------------------------- national findings
 def test_national_findings_numbers_come_from_the_frame(tidy):
     items = national_findings(tidy)
-    assert len(items) == 5
+    assert len(items) == 6
     text = " ".join(items)
     total, pop = tidy["actual"].sum(), tidy["population"].sum()
     assert f"i alt {da(total)} fuldtidspersoner" in items[0]
@@ -88,20 +88,20 @@ def test_national_findings_numbers_come_from_the_frame(tidy):
     assert f"fra {da(exp.min(), 1)} pct. til {da(exp.max(), 1)} pct." in items[1]
     ranked = tidy.sort_values("rank")
     best, worst = ranked.iloc[0], ranked.iloc[-1]
+    assert items[2].startswith("Placering 1 er bedst")
     assert (
         f"Bedst placeret er {best['name']} med {da(abs(best['difference_pp']), 1)} pct.-point færre"
         in items[2]
     )
     assert (
         f"dårligst placeret er {worst['name']} med {da(abs(worst['difference_pp']), 1)} pct.-point flere"
-        in (items[2])
+        in items[2]
     )
     marg = (tidy["rank_upper"] - tidy["rank_lower"] + 1).median()
-    assert f"(median) over {da(marg)} plads" in items[3]
-    precise = int(((tidy["rank_cs_upper"] - tidy["rank_cs_lower"] + 1) < 10).sum())
-    assert f"kun {precise} af 98 kommuner" in items[3]
-    out = int(tidy["funnel_outlier998"].sum())
-    assert items[4].startswith(f"{out} kommune")
+    assert f"spænder 95 pct.-intervallet for placeringen over {da(marg)} plads" in items[3]
+    below = int((tidy["ci_upper_pp"] < 0).sum())
+    above = int((tidy["ci_lower_pp"] > 0).sum())
+    assert f"har {narrative._kommuner(below)} færre og {narrative._kommuner(above)} flere" in items[4]
     assert no_decimal_point(text)
 
 
@@ -120,19 +120,24 @@ def test_national_findings_width_threshold(tidy, threshold):
     items = national_findings(tidy, width_threshold=threshold)
     width = tidy["rank_cs_upper"] - tidy["rank_cs_lower"] + 1
     n = int((width < threshold).sum())
-    assert (
-        f"kun {n} af 98 kommuner har et simultant rangkonfidenssæt på under {threshold} pladser" in items[3]
-    )
+    assert f"kan kun {narrative._kommuner(n)} placeres inden for {threshold} pladser" in items[3]
 
 
 @pytest.mark.parametrize(
-    ("n_out", "phrase"), [(0, "0 kommuner ligger"), (1, "1 kommune ligger"), (3, "3 kommuner")]
+    ("n_out", "phrase"),
+    [
+        (0, "Ingen kommune ligger uden for tragtplottets 99,8 pct.-grænser"),
+        (1, "Uden for tragtplottets 99,8 pct.-grænser ligger én kommune"),
+        (3, "Uden for tragtplottets 99,8 pct.-grænser ligger 3 kommuner"),
+    ],
 )
 def test_national_findings_counts_funnel_outliers(tidy, n_out, phrase):
     flags = np.zeros(len(tidy), dtype=bool)
     flags[:n_out] = True
     tidy["funnel_outlier998"] = flags
-    assert national_findings(tidy)[4].startswith(phrase)
+    item = national_findings(tidy)[5]
+    assert item.startswith(phrase)
+    assert not item[0].isdigit()  # a sentence never starts with a digit
 
 
 def test_national_findings_name_the_benefit_set(tidy):
@@ -144,39 +149,54 @@ def test_national_findings_name_the_benefit_set(tidy):
 # ----------------------------------------------------------------------------- case findings
 def test_case_findings_numbers_come_from_the_row(bm, tidy):
     r = tidy.set_index("code").loc[CASE]
-    items = case_findings(tidy, CASE, tradeoff_table=bm.tradeoff.table, yardsticks=bm.yardsticks())
-    assert len(items) == 5  # amount, rank, all groups, category, DEA
+    all_groups = bm.fits["all"].tidy()
+    items = case_findings(tidy, CASE, all_groups=all_groups, yardsticks=bm.yardsticks())
+    assert len(items) == 6  # amount, rank, all groups, category, DEA, conclusion
     text = " ".join(items)
     assert items[0].startswith(f"Nyborg havde {da(r['actual'])} fuldtidsperson")
-    word = "færre" if r["difference"] < 0 else "flere"
-    assert f"{da(abs(r['difference']))} {word} end forventet" in items[0]
+    assert f"{narrative._persons_phrase(r['difference'])} forventet" in items[0]
     sign = "+" if r["difference_pp"] > 0 else ""
-    assert f"({sign}{da(r['difference_pp'], 1)} pct.-point)" in items[0]
-    assert f"en {int(r['rank'])}.-plads blandt 98 kommuner" in items[1]
-    assert f"{int(r['rank_lower'])}–{int(r['rank_upper'])} (marginalt)" in items[1]
-    assert f"{int(r['rank_cs_lower'])}–{int(r['rank_cs_upper'])} (simultant" in items[1]
-    tr = bm.tradeoff.table.set_index("code").loc[CASE]
-    shift = int(tr["rank_all"] - tr["rank_bm2018"])
-    assert f"placeringen {int(tr['rank_all'])} mod {int(tr['rank_bm2018'])}" in items[2]
-    if shift:
-        assert f"{abs(shift)} plads" in items[2]
-        assert items[2].rstrip(".").endswith("ned" if shift > 0 else "op")
+    assert f"({sign}{da(r['difference_pp'], 1)} pct.-point af befolkningen" in items[0]
+    assert f"en {int(r['rank'])}.-plads blandt 98 kommuner, hvor plads 1 er bedst" in items[1]
+    assert f"mellem {int(r['rank_lower'])}–{int(r['rank_upper'])}, når Nyborg ses for sig" in items[1]
+    assert f"mellem {int(r['rank_cs_lower'])}–{int(r['rank_cs_upper'])}, når alle kommuner" in items[1]
+    a = all_groups.set_index("code").loc[CASE]
+    assert (
+        f"får Nyborg {int(a['rank'])}. plads ({int(a['rank_lower'])}–{int(a['rank_upper'])}) mod" in items[2]
+    )
+    assert f"mod {int(r['rank'])}. plads ({int(r['rank_lower'])}–{int(r['rank_upper'])})" in items[2]
     y = bm.yardsticks().loc[CASE]
-    assert f"kategori {int(y['category'])} ({y['category_label']})" in items[3]
+    assert f"kategori {int(y['category'])}, «{y['category_label']}». Firedelingen vægter" in items[3]
     assert f"score på {da(y['dea_score'], 2)}" in items[4]
+    assert items[5].startswith("Samlet har Nyborg ")
     assert no_decimal_point(text)
+
+
+@pytest.mark.parametrize(
+    ("lower", "upper", "diff", "phrase"),
+    [
+        (-2.0, -0.5, -1.2, "færre på offentlig forsørgelse end forventet, og forskellen er større end"),
+        (0.2, 1.5, 0.8, "flere på offentlig forsørgelse end forventet, og forskellen er større end"),
+        (-1.0, 0.3, -0.4, "færre på offentlig forsørgelse end forventet, men forskellen er ikke større end"),
+        (-0.3, 1.0, 0.4, "flere på offentlig forsørgelse end forventet, men forskellen er ikke større end"),
+    ],
+)
+def test_the_conclusion_follows_the_interval(tidy, lower, upper, diff, phrase):
+    at = tidy["code"] == CASE
+    tidy.loc[at, ["ci_lower_pp", "ci_upper_pp", "difference_pp"]] = [lower, upper, diff]
+    assert phrase in case_findings(tidy, CASE)[-1]
 
 
 def test_case_findings_without_optional_frames(tidy):
     items = case_findings(tidy, CASE)
-    assert len(items) == 2
+    assert len(items) == 3  # amount, rank, conclusion
 
 
 def test_case_findings_skip_a_missing_dea_score(bm, tidy):
     y = bm.yardsticks()
     assert np.isnan(y.loc[492, "dea_score"])  # Ærø: outside the frontier
-    items = case_findings(tidy, 492, tradeoff_table=bm.tradeoff.table, yardsticks=y)
-    assert len(items) == 4
+    items = case_findings(tidy, 492, all_groups=bm.fits["all"].tidy(), yardsticks=y)
+    assert len(items) == 5
     assert not any("effektivitetsanalysen" in s for s in items)
 
 
@@ -186,21 +206,21 @@ def test_case_findings_unknown_code(tidy):
 
 
 @pytest.mark.parametrize(
-    ("shift", "phrase"), [(0, "— uændret"), (1, "— 1 plads ned"), (-4, "— 4 pladser op")]
+    ("shift", "phrase"), [(0, ": den samme placering."), (1, ": 1 plads lavere"), (-4, ": 4 pladser højere")]
 )
 def test_case_findings_rank_move_wording(bm, tidy, shift, phrase):
-    table = bm.tradeoff.table.copy()
-    at = table["code"] == CASE
-    table.loc[at, "rank_all"] = table.loc[at, "rank_bm2018"] + shift
-    table.loc[at, "rank_shift"] = shift
-    assert case_findings(tidy, CASE, tradeoff_table=table)[2].endswith(phrase + ".")
+    all_groups = tidy.copy()
+    at = all_groups["code"] == CASE
+    all_groups.loc[at, "rank"] = all_groups.loc[at, "rank"] + shift
+    assert phrase in case_findings(tidy, CASE, all_groups=all_groups)[2]
 
 
 @pytest.mark.parametrize(
     ("actual", "difference", "start", "middle"),
     [
-        (1.2, -0.4, "havde 1 fuldtidsperson på", "0 færre end forventet"),
-        (1234.6, 56.5, "havde 1.235 fuldtidspersoner på", "57 flere end forventet"),
+        (1.2, -0.4, "havde 1 fuldtidsperson på", "lige så mange som forventet"),
+        (3.0, 1.2, "havde 3 fuldtidspersoner på", "én fuldtidsperson flere end forventet"),
+        (1234.6, 56.5, "havde 1.235 fuldtidspersoner på", "57 fuldtidspersoner flere end forventet"),
     ],
 )
 def test_case_findings_wording_follows_the_numbers(tidy, actual, difference, start, middle):
@@ -214,11 +234,11 @@ def test_case_findings_wording_follows_the_numbers(tidy, actual, difference, sta
 
 def test_module_states_no_typed_numbers():
     # every number in the national sentences is a placeholder filled from the frame, except
-    # the fixed method constants (95 pct., 99,8 pct., ages 16–66)
+    # the fixed method constants (95 pct., 99,8 pct., ages 16–66, and placering 1 = best)
     import inspect
 
     src = inspect.getsource(narrative.national_findings)
     fixed_text = re.sub(r"\{[^}]*\}", "", " ".join(re.findall(r'f"([^"]*)"', src)))
     literals = re.findall(r"\b\d+(?:,\d+)?\b", fixed_text)
     assert "pct." in fixed_text  # the f-strings were found
-    assert set(literals) <= {"95", "99,8", "16", "66"}
+    assert set(literals) <= {"95", "99,8", "16", "66", "1"}

@@ -187,7 +187,7 @@ def test_case_official_shows_both_ranks(bm):
     assert isinstance(table, ReportTable)
     rows = {r[0]: r for r in table.rows}
     overall = bm.official.of("bm2019").loc[NYBORG]
-    row = rows["Benchmark fra 2019 (+ ledighedsydelse og ressourceforløb)"]
+    row = rows["Benchmark fra 2019: også ledighedsydelse og ressourceforløb"]
     assert row[1].startswith(f"{int(overall['rank'])} (")
     assert int(row[2]) == overall["official_rank"] == 3  # Nyborg's published place in 2020QMAT02
 

@@ -103,8 +103,10 @@ def test_case_headline_numbers_equal_the_tidy_results(run):
     assert f"Det giver en {int(row['rank'])}.-plads blandt 98 kommuner" in text
     assert rank_interval(int(row["rank_lower"]), int(row["rank_upper"])) in text
     assert rank_interval(int(row["rank_cs_lower"]), int(row["rank_cs_upper"])) in text
-    shift = bm.tradeoff.table.set_index("code").loc[CASE]
-    assert f"bliver placeringen {int(shift['rank_all'])} mod {int(shift['rank_bm2018'])}" in text
+    a = bm.fits["all"].tidy().set_index("code").loc[CASE]
+    all_rank = f"{int(a['rank'])}. plads ({rank_interval(int(a['rank_lower']), int(a['rank_upper']))})"
+    assert f"får Nyborg {all_rank} mod {int(row['rank'])}. plads" in text
+    assert "Samlet har Nyborg" in text
 
 
 def test_case_report_shows_the_placement_over_the_years(run, pdf_pages):

@@ -17,7 +17,7 @@ from analysis.core.benefits import GROUPS
 from analysis.core.municipalities import lookup
 from analysis.data.sources import Provenance
 from analysis.report import figures, labels, narrative, views
-from analysis.report.fmt import ReportFigure, ReportTable, typst_escape
+from analysis.report.fmt import ReportFigure, ReportTable, rank_interval, typst_escape
 from analysis.report.labels import BENEFIT_LABELS as LABELS
 from analysis.report.theme import ACCENT
 from tests.conftest import make_report
@@ -120,6 +120,7 @@ PROSE = {
     "method_text",
 }  # no "Kilde:" line
 NOT_DISPLAYS = {"case_rank_sentence", "comparison_codes", "missing_note"}
+BOXES = {"terms_box"}
 # public-data views: on the synthetic register they show nothing, or one sentence (tests/test_public_report.py)
 PUBLIC_ONLY = {"method_box", "official_table", "official_figure", "tradeoff_data_note"}
 PUBLIC_SENTENCE = {"official_summary", "case_official"}
@@ -145,7 +146,13 @@ def test_every_public_view_is_covered():
         for n, f in inspect.getmembers(views, inspect.isfunction)
         if f.__module__ == views.__name__ and not n.startswith("_")
     }
-    assert public == set(NATIONAL) | NOT_DISPLAYS | PUBLIC_ONLY | PUBLIC_SENTENCE
+    assert public == set(NATIONAL) | NOT_DISPLAYS | PUBLIC_ONLY | PUBLIC_SENTENCE | BOXES
+
+
+def test_terms_box_explains_the_words_a_committee_meets(nat):
+    box = views.terms_box(nat)
+    for word in ("Rammevilkår", "Marginalt interval", "Simultant sæt", "DEA", "plads 1 er længst under"):
+        assert word in box.body
 
 
 @pytest.mark.parametrize("name", sorted(NATIONAL))
@@ -240,8 +247,8 @@ def test_ranking_table_shows_the_tidy_ranks_and_differences(bm):
         assert cell["Rangsæt (simultant)"] == (str(lo) if lo == hi else f"{lo}–{hi}")
         assert close(cell["Faktisk"], r["actual"], 0)
         assert close(cell["Forventet"], r["expected"], 0)
-        assert close(cell["Forskel, pct.-point"], r["difference_pp"], 2)
-        assert close(cell["EB-korrigeret forskel"], r["eb_difference_pp"], 2)
+        assert close(cell["Forskel, pct.-point"], r["difference_pp"], 1)
+        assert close(cell["EB-korrigeret forskel"], r["eb_difference_pp"], 1)
     ranks = [int(r[1]) for r in table.rows]
     assert ranks[:n] == list(range(1, n + 1))
     assert ranks[n:] == list(range(len(t) - n + 1, len(t) + 1))
@@ -277,7 +284,7 @@ def test_decomposition_table_ranges(bm):
     assert [r[0] for r in table.rows] == [labels.block_label(b) for b in blocks]
     for row, b in zip(table.rows, blocks, strict=True):
         lo, med, hi = d[b].min(), d[b].median(), d[b].max()
-        assert [close(row[1], lo, 2), close(row[2], med, 2), close(row[3], hi, 2)] == [True] * 3
+        assert [close(row[1], lo, 1), close(row[2], med, 1), close(row[3], hi, 1)] == [True] * 3
         assert da_float(row[1]) <= da_float(row[2]) <= da_float(row[3])
 
 
@@ -302,10 +309,15 @@ def test_movers_table_matches_the_rank_shifts(bm):
     for row in table.rows:
         code = lookup(row[0]).code
         r = tt.loc[code]
-        assert (int(row[1]), int(row[2])) == (r[f"rank_{ta.set_from}"], r[f"rank_{ta.set_to}"])
+        assert (int(row[1].split(" ")[0]), int(row[2].split(" ")[0])) == (
+            r[f"rank_{ta.set_from}"],
+            r[f"rank_{ta.set_to}"],
+        )
+        lo_hi = bm.fits[ta.set_to].tidy().set_index("code").loc[code, ["rank_lower", "rank_upper"]]
+        assert row[2].endswith(f"({int(lo_hi['rank_lower'])}–{int(lo_hi['rank_upper'])})")
         assert da_float(row[3]) == r[f"rank_{ta.set_to}"] - r[f"rank_{ta.set_from}"]
-        assert close(row[4], r["resid_kontanthjaelp"], 2)
-        assert close(row[5], r["resid_foertidspension"], 2)
+        assert close(row[4], r["resid_kontanthjaelp"], 1)
+        assert close(row[5], r["resid_foertidspension"], 1)
         shown_shifts.append(abs(da_float(row[3])))
     # the ten largest moves, largest first
     assert shown_shifts == sorted(shown_shifts, reverse=True)
@@ -328,18 +340,17 @@ def test_case_summary_numbers_equal_the_tidy_row(bm):
     assert text.startswith("- Nyborg havde ")
     assert f"havde {round(r['actual'])} fuldtidspersoner" in text
     diff = f"{abs(r['difference_pp']):.1f}".replace(".", ",")
-    assert f"({'+' if r['difference_pp'] > 0 else '−'}{diff} pct.-point)" in text
-    assert (
-        f"{round(abs(r['difference']))} {'færre' if r['difference'] < 0 else 'flere'} end forventet" in text
-    )
-    assert f"en {int(r['rank'])}.-plads blandt 98 kommuner" in text
-    assert f"intervallet {int(r['rank_lower'])}–{int(r['rank_upper'])} (marginalt)" in text
-    assert f"{int(r['rank_cs_lower'])}–{int(r['rank_cs_upper'])} (simultant" in text
-    tr = bm.tradeoff.table.set_index("code").loc[CASE]
-    assert f"placeringen {int(tr['rank_all'])} mod {int(tr['rank_bm2018'])}" in text
+    assert f"({'+' if r['difference_pp'] > 0 else '−'}{diff} pct.-point af befolkningen" in text
+    assert f"{narrative._persons_phrase(r['difference'])} forventet" in text
+    assert f"en {int(r['rank'])}.-plads blandt 98 kommuner, hvor plads 1 er bedst" in text
+    assert f"mellem {int(r['rank_lower'])}–{int(r['rank_upper'])}, når Nyborg ses for sig" in text
+    assert f"mellem {int(r['rank_cs_lower'])}–{int(r['rank_cs_upper'])}, når alle kommuner" in text
+    a = bm.fits["all"].tidy().set_index("code").loc[CASE]
+    assert f"får Nyborg {int(a['rank'])}. plads ({int(a['rank_lower'])}–{int(a['rank_upper'])}) mod" in text
     y = bm.yardsticks().loc[CASE]
-    assert f"kategori {int(y['category'])} ({y['category_label']})" in text
+    assert f"kategori {int(y['category'])}, «{y['category_label']}»" in text
     assert f"score på {y['dea_score']:.2f}".replace(".", ",") in text
+    assert "Samlet har Nyborg" in text
 
 
 def test_case_rank_sentence(bm):
@@ -355,8 +366,8 @@ def test_groups_table_matches_each_group_fit(bm):
         r = bm.fits[g].tidy().set_index("code").loc[CASE]
         assert close(row[1], r["actual"], 0)
         assert close(row[2], r["expected"], 0)
-        assert close(row[3], r["difference_pp"], 2)
-        assert int(row[4]) == r["rank"]
+        assert close(row[3], r["difference_pp"], 1)
+        assert row[4] == f"{int(r['rank'])} ({rank_interval(int(r['rank_lower']), int(r['rank_upper']))})"
     # the benchmark's groups add up to the main set (the outcome is the sum of the group shares)
     main = bm.tidy().set_index("code").loc[CASE]
     parts = [
@@ -371,12 +382,13 @@ def test_yardsticks_table_case_first_then_peers(bm):
     wanted = views.comparison_codes(case_of(bm, CASE), k=5)
     assert [lookup(r[0]).code for r in table.rows] == wanted
     t = bm.tidy().set_index("code")
-    tr = bm.tradeoff.table.set_index("code")
+    a = bm.fits["all"].tidy().set_index("code")
     y = bm.yardsticks()
     for row in table.rows:
         code = lookup(row[0]).code
-        assert int(row[1]) == t.loc[code, "rank"]
-        assert int(row[2]) == tr.loc[code, "rank_all"]
+        lo, hi = int(t.loc[code, "rank_lower"]), int(t.loc[code, "rank_upper"])
+        assert row[1] == f"{int(t.loc[code, 'rank'])} ({rank_interval(lo, hi)})"
+        assert int(row[2].split(" ")[0]) == a.loc[code, "rank"]
         assert int(row[3]) == y.loc[code, "category"]
         if np.isnan(y.loc[code, "dea_score"]):
             assert row[4] == "–"

@@ -11,7 +11,7 @@ Examples
 >>> term_label("education[videregaaende]")
 'Uddannelse: videregående'
 >>> benefit_label("bm2019")
-'Benchmark fra 2019 (+ ledighedsydelse og ressourceforløb)'
+'Benchmark fra 2019: også ledighedsydelse og ressourceforløb'
 """
 
 from __future__ import annotations
@@ -32,9 +32,9 @@ BENEFIT_LABELS: dict[str, str] = {
 }
 
 SET_LABELS: dict[str, str] = {
-    "bm2018": "Beskæftigelsesministeriets benchmark 2018 (dagpenge, kontanthjælp, sygedagpenge)",
-    "bm2019": "Benchmark fra 2019 (+ ledighedsydelse og ressourceforløb)",
-    "all": "Alle ydelsesgrupper (inkl. førtidspension og fleksjob)",
+    "bm2018": "Beskæftigelsesministeriets benchmark 2018: dagpenge, kontanthjælp og sygedagpenge",
+    "bm2019": "Benchmark fra 2019: også ledighedsydelse og ressourceforløb",
+    "all": "Alle ydelsesgrupper, også førtidspension og fleksjob",
 }
 
 SET_SHORT: dict[str, str] = {"bm2018": "Benchmark 2018", "bm2019": "Benchmark 2019", "all": "Alle ydelser"}
@@ -214,6 +214,25 @@ def missing_sentence(m: Missing) -> str:
     raise ValueError(f"missing_sentence: unknown reason {m.reason!r}")
 
 
+# --------------------------------------------------------------------------- literature
+REFERENCES: dict[str, str] = {
+    "bm2018": "Beskæftigelsesministeriet (2018). *Benchmarking: Hvilke kommuner gør det godt?* Analysedesign ved VIVE.",
+    "kl2010": "KL (2010). *Reform af beskæftigelsesindsatsen*. Oplæg, oktober 2010.",
+    "kl2018": "KL (2018). Brev til Folketingets Beskæftigelsesudvalg om benchmarking af kommunernes "
+    "beskæftigelsesindsats, BEU Alm.del Bilag 112 (2018-19).",
+    "kl2020": "KL (2020). Brev til beskæftigelsesministeren om jobcenterindblik og skærpet tilsyn, 4. marts 2020.",
+    "mogstad2024": "Mogstad, M., Romano, J. P., Shaikh, A. M. og Wilhelm, D. (2024). Inference for Ranks with "
+    "Applications to Mobility across Neighbourhoods and Academic Achievement across Countries. *Review of "
+    "Economic Studies* 91(1), 476–518.",
+    "rigsrevisionen2018": "Rigsrevisionen (2018). *Beretning om jobcentrenes effektivitet*, nr. 5/2018.",
+    "spearman1904": "Spearman, C. (1904). The proof and measurement of association between two things. "
+    "*American Journal of Psychology* 15(1), 72–101.",
+    "spiegelhalter2005": "Spiegelhalter, D. J. (2005). Funnel plots for comparing institutional performance. "
+    "*Statistics in Medicine* 24(8), 1185–1202.",
+}
+"""The works the reports cite, by key; each report lists only those it cites."""
+
+
 # --------------------------------------------------------------------------- periods
 def period_label(period: str) -> str:
     """Danish text for a period: ``2024`` → ``2024``; ``2022QMAT04`` → ``2022``; ``2020QMAT02`` →
@@ -264,6 +283,7 @@ __all__ = [
     "ESTIMATOR_LABELS",
     "LOCAL_LABELS",
     "QUADRANT_LABELS",
+    "REFERENCES",
     "SET_LABELS",
     "SPEC_LABELS",
     "SYNTHETIC_SOURCE",

@@ -75,6 +75,11 @@ def _name(row: pd.Series) -> str:
     return str(row["name"])
 
 
+def _kommuner(n: int) -> str:
+    """ "ingen kommuner", "én kommune", "3 kommuner" (a count of municipalities, in words for 0 and 1)."""
+    return "ingen kommuner" if n == 0 else "én kommune" if n == 1 else f"{n} kommuner"
+
+
 def national_findings(tidy: pd.DataFrame, *, width_threshold: int = 10) -> list[str]:
     """Hovedresultater of the national report (expected-caseload ranking).
 
@@ -94,32 +99,73 @@ def national_findings(tidy: pd.DataFrame, *, width_threshold: int = 10) -> list[
     marg_width = tidy["rank_upper"] - tidy["rank_lower"] + 1
     n_precise = int((cs_width < width_threshold).sum())
     out998 = int(tidy["funnel_outlier998"].fillna(False).astype(bool).sum())
+    clear_below = int((tidy["ci_upper_pp"] < 0).sum())
+    clear_above = int((tidy["ci_lower_pp"] > 0).sum())
     exp_share = 100 * tidy["expected"] / tidy["population"]
-    items = [
+    funnel = (
+        "Ingen kommune ligger uden for tragtplottets 99,8 pct.-grænser"
+        if out998 == 0
+        else f"Uden for tragtplottets 99,8 pct.-grænser ligger {_kommuner(out998)}"
+    )
+    return [
         f"Med ydelsesgrupperne i «{benefit_label(set_name)}» var der i alt {persons(total_actual)} "
         f"fuldtidspersoner på offentlig forsørgelse, svarende til {share(total_actual / total_pop)} "
         f"af befolkningen 16–66 år.",
         f"Rammevilkårene alene giver store forskelle: den forventede andel går fra "
         f"{num(exp_share.min(), 1)} pct. til {num(exp_share.max(), 1)} pct. af befolkningen.",
-        f"Bedst placeret er {_name(best)} med {pp(abs(best['difference_pp']))} "
-        f"{_fewer_more(best['difference_pp'])} end forventet; dårligst placeret er {_name(worst)} med "
-        f"{pp(abs(worst['difference_pp']))} {_fewer_more(worst['difference_pp'])} end forventet.",
-        f"Placeringerne er usikre: det marginale 95 pct.-rangkonfidensinterval spænder i midten "
-        f"(median) over {_count(num(marg_width.median(), 0), 'plads', 'pladser')}, og kun {n_precise} af "
-        f"{len(tidy)} kommuner har et simultant rangkonfidenssæt på under {width_threshold} pladser.",
-        f"{_count(str(out998), 'kommune', 'kommuner')} ligger uden for tragtplottets 99,8 pct.-grænser, "
-        f"efter korrektion for overspredning.",
+        f"Placering 1 er bedst: længst under det forventede. Bedst placeret er {_name(best)} med "
+        f"{pp(abs(best['difference_pp']))} {_fewer_more(best['difference_pp'])} end forventet; dårligst placeret er "
+        f"{_name(worst)} med {pp(abs(worst['difference_pp']))} {_fewer_more(worst['difference_pp'])} end forventet.",
+        f"Placeringerne er usikre. For den typiske kommune spænder 95 pct.-intervallet for placeringen over "
+        f"{_count(num(marg_width.median(), 0), 'plads', 'pladser')}, og når alle kommuner sammenlignes på én gang, "
+        f"kan kun {_kommuner(n_precise)} placeres inden for {width_threshold} pladser.",
+        f"Med 95 pct. sikkerhed har {_kommuner(clear_below)} færre og {_kommuner(clear_above)} flere på offentlig "
+        "forsørgelse end forventet; for resten kan forskellen skyldes tilfældigheder.",
+        f"{funnel} — dem, der afviger mere, end tilfældigheder og de forskelle mellem kommuner, som modellen "
+        "ikke fanger, kan forklare.",
     ]
-    return items
+
+
+def _persons_phrase(diff: float) -> str:
+    """ "12 fuldtidspersoner færre end", "én fuldtidsperson flere end", "lige så mange som"."""
+    n = round(abs(diff))
+    if n == 0:
+        return "lige så mange som"
+    word = _fewer_more(diff)
+    return f"{'én fuldtidsperson' if n == 1 else persons(abs(diff)) + ' fuldtidspersoner'} {word} end"
+
+
+def _rank_with_interval(rank: int, lower: int, upper: int) -> str:
+    return f"{rank}. plads ({rank_interval(lower, upper)})"
+
+
+def conclusion(row: pd.Series) -> str:
+    """The plain conclusion on a municipality's gap and its 95 % interval."""
+    name = _name(row)
+    if row["ci_upper_pp"] < 0:
+        return (
+            f"Samlet har {name} færre på offentlig forsørgelse end forventet, og forskellen er større end den "
+            "statistiske usikkerhed."
+        )
+    if row["ci_lower_pp"] > 0:
+        return (
+            f"Samlet har {name} flere på offentlig forsørgelse end forventet, og forskellen er større end den "
+            "statistiske usikkerhed."
+        )
+    direction = "færre" if row["difference_pp"] < 0 else "flere"
+    return (
+        f"Samlet har {name} {direction} på offentlig forsørgelse end forventet, men forskellen er ikke større end "
+        "den statistiske usikkerhed: den kan skyldes tilfældigheder."
+    )
 
 
 def case_findings(
     tidy: pd.DataFrame,
     code: int,
     *,
-    tradeoff_table: pd.DataFrame | None = None,
+    all_groups: pd.DataFrame | None = None,
     yardsticks: pd.DataFrame | None = None,
-    sets: tuple[str, str] = ("bm2018", "all"),
+    official: Any = None,
 ) -> list[str]:
     """Hovedresultater of a case-municipality report.
 
@@ -129,51 +175,69 @@ def case_findings(
         Tidy model frame of the report's benefit set.
     code
         The case municipality.
-    tradeoff_table
-        Trade-off table (``analysis.model.tradeoff.TradeoffAnalysis.table``) for the rank under
-        all benefit groups.
+    all_groups
+        Tidy frame of the model with every benefit group (``all``), for the placement when the
+        groups left out of the benchmark are counted; None when the data lack them.
     yardsticks
         Frame indexed by code with ``category``, ``category_label`` and ``dea_score`` (any
         may be missing).
-    sets
-        The two ranked benefit sets of ``tradeoff_table`` (its ``rank_<set>`` columns).
+    official
+        :class:`analysis.yardsticks.official.OfficialComparison`, where the Ministry's figures
+        are published.
     """
     r = _row(tidy, code)
     n = len(tidy)
+    name = _name(r)
     items = [
-        f"{_name(r)} havde {_count(persons(r['actual']), 'fuldtidsperson', 'fuldtidspersoner')} på "
-        f"offentlig forsørgelse ({benefit_label(str(r['benefit_set']))}), {persons(abs(r['difference']))} "
-        f"{_fewer_more(r['difference'])} end forventet ud fra kommunens rammevilkår "
-        f"({pp(r['difference_pp'], sign=True)}).",
-        f"Det giver en {int(r['rank'])}.-plads blandt {n} kommuner; med 95 pct. sikkerhed ligger "
-        f"placeringen i intervallet {rank_interval(int(r['rank_lower']), int(r['rank_upper']))} (marginalt) og i "
-        f"{rank_interval(int(r['rank_cs_lower']), int(r['rank_cs_upper']))} (simultant for alle kommuner).",
+        f"{name} havde {_count(persons(r['actual']), 'fuldtidsperson', 'fuldtidspersoner')} på offentlig "
+        f"forsørgelse med ydelserne i «{benefit_label(str(r['benefit_set']))}», {_persons_phrase(r['difference'])} "
+        "forventet ud fra "
+        f"kommunens rammevilkår ({pp(r['difference_pp'], sign=True)} af befolkningen 16–66 år).",
+        f"Det giver en {int(r['rank'])}.-plads blandt {n} kommuner, hvor plads 1 er bedst. Med 95 pct. sikkerhed "
+        f"ligger placeringen mellem {rank_interval(int(r['rank_lower']), int(r['rank_upper']))}, når {name} ses for "
+        f"sig, og mellem {rank_interval(int(r['rank_cs_lower']), int(r['rank_cs_upper']))}, når alle kommuner "
+        "sammenlignes på én gang.",
     ]
-    if tradeoff_table is not None:
-        t = _row(tradeoff_table, code)
-        rank_from, rank_to = (f"rank_{name}" for name in sets)
-        shift = int(t["rank_shift"])
+    if all_groups is not None:
+        a = _row(all_groups, code)
+        rank_a, rank_b = int(a["rank"]), int(r["rank"])
+        overlap = max(a["rank_lower"], r["rank_lower"]) <= min(a["rank_upper"], r["rank_upper"])
         move = (
-            "uændret"
-            if shift == 0
-            else f"{_count(str(abs(shift)), 'plads', 'pladser')} {'ned' if shift > 0 else 'op'}"
+            "den samme placering"
+            if rank_a == rank_b
+            else f"{_count(str(abs(rank_a - rank_b)), 'plads', 'pladser')} {'lavere' if rank_a > rank_b else 'højere'}"
+        )
+        verdict = (
+            "; intervallerne overlapper, så flytningen er ikke sikker" if overlap and rank_a != rank_b else ""
         )
         items.append(
-            f"Medregnes alle ydelsesgrupper (også førtidspension, fleksjob, ledighedsydelse og "
-            f"ressourceforløb), bliver placeringen {int(t[rank_to])} mod {int(t[rank_from])} — {move}."
+            "Medregnes alle ydelsesgrupper, også førtidspension, fleksjob, ledighedsydelse og ressourceforløb, "
+            "som KL har foreslået (KL 2018), "
+            f"får {name} {_rank_with_interval(rank_a, int(a['rank_lower']), int(a['rank_upper']))} mod "
+            f"{_rank_with_interval(rank_b, int(r['rank_lower']), int(r['rank_upper']))}: {move}{verdict}."
         )
+    if official is not None and "bm2019" in official.benefits:
+        o = official.of("bm2019")
+        if code in o.index:
+            row = o.loc[code]
+            items.append(
+                f"I ministeriets egen opgørelse for {period_label(official.period)} var {name} nr. "
+                f"{int(row['official_rank'])}; den åbne model på offentlige data giver for samme periode "
+                f"{_rank_with_interval(int(row['rank']), int(row['rank_lower']), int(row['rank_upper']))}."
+            )
     if yardsticks is not None and code in yardsticks.index:
         y = yardsticks.loc[code]
         if "category" in y and pd.notna(y.get("category")):
             items.append(
-                f"I jobcenterindblikkets firedeling er {_name(r)} i kategori {int(y['category'])} "
-                f"({y['category_label']}), som også vægter procesmål for samtaler og aktive tilbud."
+                f"I jobcenterindblikkets firedeling er {name} i kategori {int(y['category'])}, "
+                f"«{y['category_label']}». Firedelingen vægter også procesmål for samtaler og aktive tilbud."
             )
         if "dea_score" in y and pd.notna(y.get("dea_score")):
             items.append(
                 f"I effektivitetsanalysen (DEA på jobcentrets udgifter) får jobcentret en score på "
-                f"{num(float(y['dea_score']), 2)} (1 = på fronten)."
+                f"{num(float(y['dea_score']), 2)}, hvor 1 betyder på fronten."
             )
+    items.append(conclusion(r))
     return items
 
 

@@ -20,6 +20,15 @@ from analysis.report.labels import BENEFIT_LABELS, SPEC_LABELS, benefit_label, s
 from analysis.report.notebook import Report
 
 
+def _ranks(tidy: pd.DataFrame, codes) -> list[str]:
+    """ "44 (16–80)": the rank with its marginal 95 % interval, for ``codes`` in order."""
+    t = tidy.set_index("code").loc[list(codes)]
+    return [
+        f"{int(a)} ({rank_interval(int(lo), int(hi))})"
+        for a, lo, hi in zip(t["rank"], t["rank_lower"], t["rank_upper"], strict=True)
+    ]
+
+
 def _source(r: Report, extra: str = "egne beregninger") -> str:
     return labels.source_line(r.bm.provenance, extra)
 
@@ -30,6 +39,33 @@ def _model_note(r: Report, periods: str | None = None) -> str:
         f"Ydelsesgrupper: {benefit_label(bm.benefit_set.name)}. Model: {SPEC_LABELS[bm.params.spec]}, "
         f"{labels.ESTIMATOR_LABELS[bm.main.estimator]}. Periode: {periods or labels.period_label(bm.period)}."
     )
+
+
+def cited(r: Report) -> list[str]:
+    """Keys of :data:`analysis.report.labels.REFERENCES` that the report cites (in its text and notes)."""
+    bm = r.bm
+    keys = ["bm2018"]  # the method text
+    if r.kind in ("national", "case"):
+        keys.append("mogstad2024")  # rank confidence sets
+    if r.kind == "national":
+        keys.append("spiegelhalter2005")  # the funnel plot
+    if r.kind == "tradeoff":
+        keys += ["kl2018", "spearman1904"]
+    if r.kind == "case":
+        if "all" in bm.fits:
+            keys.append("kl2018")
+        if bm.has("categories"):
+            keys.append("kl2020")
+        if bm.has("efficiency"):
+            keys.append("rigsrevisionen2018")
+        if bm.has("measures"):
+            keys.append("kl2010")
+    return sorted(dict.fromkeys(keys), key=lambda k: labels.REFERENCES[k])
+
+
+def references(r: Report) -> narrative.Prose:
+    """Litteratur: the works this report cites, alphabetically."""
+    return narrative.Prose("\n".join(f"- {labels.REFERENCES[k]}" for k in cited(r)))
 
 
 def missing_note(r: Report, analysis: str) -> narrative.Prose | None:
@@ -47,7 +83,8 @@ def method_text(r: Report) -> narrative.Prose:
     )
     if r.bm.main.estimator == "cells":
         body = (
-            "Det forventede antal fuldtidspersoner beregnes som i Beskæftigelsesministeriets benchmark: for hver "
+            "Det forventede antal fuldtidspersoner beregnes som i Beskæftigelsesministeriets benchmark "
+            "(Beskæftigelsesministeriet 2018): for hver "
             "person forudsiger en model, hvor stor en del af året personen ville være på offentlig forsørgelse givet "
             "alder og køn, uddannelse, herkomst, familietype, tidligere forsørgelse og det lokale arbejdsmarked. "
             "Summen over kommunens borgere er det forventede antal. " + common + "\n\n"
@@ -56,7 +93,8 @@ def method_text(r: Report) -> narrative.Prose:
         )
     else:
         body = (
-            "Det forventede antal fuldtidspersoner beregnes ud fra offentligt tilgængelige rammevilkår pr. kommune: "
+            "Det forventede antal fuldtidspersoner beregnes som i Beskæftigelsesministeriets benchmark "
+            "(Beskæftigelsesministeriet 2018), men ud fra offentligt tilgængelige rammevilkår pr. kommune: "
             "en befolkningsvægtet regression af kommunens andel på offentlig forsørgelse på rammevilkårene, med "
             "periodeeffekter og klyngerobuste standardfejl på kommuneniveau. Forventet antal = befolkningen × "
             "den forudsagte andel. " + common
@@ -65,7 +103,38 @@ def method_text(r: Report) -> narrative.Prose:
         " Den er en gennemsigtig rekonstruktion af metoden, ikke ministeriets officielle model. Alle tal i "
         "rapporten er beregnet af pakken kommunebench og kan genskabes med de parametre, der står i bilaget."
     )
+    if r.bm.params.spec == "fe":
+        tail += (
+            "\n\nRapporten bruger modellen med kommunespecifikke faste effekter. Det lokale arbejdsmarked "
+            "(ledighed, job inden for pendlingsafstand, urbanisering) er det samme for alle borgere i en kommune og "
+            "kan derfor ikke skilles fra kommunens egen effekt: det indgår ikke i modellen og ikke i opdelingen af "
+            "det forventede niveau. *Forventet* betyder her: det antal, kommunen ville have med sine borgeres "
+            "sammensætning og den gennemsnitlige kommunes effekt. En kommune med et svagt lokalt arbejdsmarked "
+            "ligger derfor dårligere i denne model end i den samlede model."
+        )
     return narrative.Prose(body + tail)
+
+
+def terms_box(r: Report) -> ReportBox:
+    """Boks: the few terms a reader needs (rammevilkår, placering, marginalt/simultant, tragtplot, DEA)."""
+    items = [
+        "**Rammevilkår** er de forhold, kommunen ikke selv styrer: borgernes alder, uddannelse og herkomst og "
+        "det lokale arbejdsmarked. Ud fra dem beregnes, hvor mange der *forventes* at være på offentlig "
+        "forsørgelse.",
+        "**Placering** 1–98 er efter forskellen mellem faktisk og forventet andel af befolkningen 16–66 år; "
+        "plads 1 er længst under det forventede, dvs. bedst.",
+        "**Marginalt interval**: med 95 pct. sikkerhed ligger kommunens placering inden for intervallet, når "
+        "kommunen ses for sig. **Simultant sæt**: intervallerne holder for alle 98 kommuner på én gang; de er "
+        "bredere og de rette, når mange kommuner sammenlignes.",
+        "**Tragtplot**: små kommuners resultater svinger mere af tilfældige grunde; grænserne viser, hvor langt "
+        "fra det forventede en kommune kan ligge uden at skille sig ud.",
+    ]
+    if r.bm.has("efficiency"):
+        items.append(
+            "**DEA** (data envelopment analysis) sammenligner jobcentrets resultater med dets udgifter og "
+            "finder de jobcentre, der får mest ud af hver krone (fronten)."
+        )
+    return ReportBox("Begreber i rapporten", "\n\n".join(items), label="box-begreber")
 
 
 # ----------------------------------------------------------------------------- national report
@@ -181,8 +250,8 @@ def ranking_table(r: Report, *, n: int = 10) -> ReportTable:
         formats={
             "Faktisk": persons,
             "Forventet": persons,
-            "Forskel, pct.-point": lambda v: num(v, 2, sign=True),
-            "EB-korrigeret forskel": lambda v: num(v, 2, sign=True),
+            "Forskel, pct.-point": lambda v: num(v, 1, sign=True),
+            "EB-korrigeret forskel": lambda v: num(v, 1, sign=True),
         },
         label="tbl-placering",
     )
@@ -236,7 +305,7 @@ def decomposition_table(r: Report) -> ReportTable:
         note="Bidrag = koefficient × (kommunens gennemsnit − landsgennemsnit), summeret inden for hver blok. "
         + _model_note(r),
         source=_source(r),
-        formats={c: (lambda v: num(v, 2, sign=True)) for c in ("Mindste", "Median", "Største")},
+        formats={c: (lambda v: num(v, 1, sign=True)) for c in ("Mindste", "Median", "Største")},
         label="tbl-dekomposition",
     )
 
@@ -372,8 +441,8 @@ def movers_table(r: Report, *, n: int = 10) -> ReportTable | narrative.Prose:
     names = [lookup(int(c)).name for c in m["code"]]
     df = pd.DataFrame(
         {
-            labels.set_short(ta.set_from): m[f"rank_{ta.set_from}"].to_numpy(),
-            labels.set_short(ta.set_to): m[f"rank_{ta.set_to}"].to_numpy(),
+            labels.set_short(ta.set_from): _ranks(r.bm.fits[ta.set_from].tidy(), m["code"]),
+            labels.set_short(ta.set_to): _ranks(r.bm.fits[ta.set_to].tidy(), m["code"]),
             "Skift": m["rank_shift"].to_numpy(),
             "Kontanthjælp": m["resid_kontanthjaelp"].to_numpy(),
             "Førtidspension": m["resid_foertidspension"].to_numpy(),
@@ -383,13 +452,16 @@ def movers_table(r: Report, *, n: int = 10) -> ReportTable | narrative.Prose:
     return ReportTable(
         df,
         caption=f"De {n} kommuner, hvis placering flytter mest",
-        note="Skift > 0: lavere placering, når alle ydelser medregnes. Kontanthjælp og førtidspension: "
-        "faktisk − forventet i pct.-point.",
+        note="Placering med marginalt 95 pct.-rangkonfidensinterval i parentes. Skift > 0: lavere placering, når "
+        "alle ydelser medregnes. Kontanthjælp og førtidspension: faktisk − forventet i pct.-point. Hvem der flytter, "
+        "følger næsten af sig selv: en kommune, der ligger over det forventede på de ydelser, som lægges til, "
+        "rykker ned. Tabellen viser altså ikke i sig selv, at kommunen flytter borgere mellem ydelserne; det "
+        "gør korrelationen mellem ydelsesgrupperne.",
         source=_source(r),
         formats={
             "Skift": lambda v: num(v, 0, sign=True),
-            "Kontanthjælp": lambda v: num(v, 2, sign=True),
-            "Førtidspension": lambda v: num(v, 2, sign=True),
+            "Kontanthjælp": lambda v: num(v, 1, sign=True),
+            "Førtidspension": lambda v: num(v, 1, sign=True),
         },
         label="tbl-flyttere",
     )
@@ -532,8 +604,8 @@ def case_official(r: Report) -> ReportTable | narrative.Prose:
         ),
         source=_source(r, "ministeriets tal: Jobindsats.dk (STAR), måling Y30R21; egne beregninger"),
         formats={
-            "Forskel, åben model": lambda v: num(v, 2, sign=True),
-            "Forskel, ministeriet": lambda v: num(v, 2, sign=True),
+            "Forskel, åben model": lambda v: num(v, 1, sign=True),
+            "Forskel, ministeriet": lambda v: num(v, 1, sign=True),
         },
         label="tbl-ministeriet-kommune",
     )
@@ -558,14 +630,10 @@ def tradeoff_data_note(r: Report) -> narrative.Prose | None:
 # ----------------------------------------------------------------------------- case report
 def case_summary(r: Report) -> narrative.Prose:
     bm = r.bm
-    ta = bm.tradeoff
+    all_groups = bm.fits["all"].tidy() if "all" in bm.fits and bm.benefit_set.name != "all" else None
     return narrative.bullets(
         narrative.case_findings(
-            bm.tidy(),
-            r.case.code,
-            tradeoff_table=ta.table if ta is not None and ta.has_shifts else None,
-            yardsticks=bm.yardsticks(),
-            sets=(ta.set_from, ta.set_to) if ta is not None else ("bm2018", "all"),
+            bm.tidy(), r.case.code, all_groups=all_groups, yardsticks=bm.yardsticks(), official=bm.official
         )
     )
 
@@ -612,28 +680,28 @@ def groups_table(r: Report) -> ReportTable:
     for g in GROUPS:
         if g not in bm.fits:
             continue
-        row = bm.fits[g].tidy().set_index("code").loc[code]
+        tidy = bm.fits[g].tidy()
+        row = tidy.set_index("code").loc[code]
         rows.append(
             {
                 "Ydelsesgruppe": BENEFIT_LABELS[g],
                 "Faktisk": row["actual"],
                 "Forventet": row["expected"],
                 "Forskel, pct.-point": row["difference_pp"],
-                "Placering": int(row["rank"]),
+                "Placering (95 pct.-interval)": _ranks(tidy, [code])[0],
             }
         )
     df = pd.DataFrame(rows).set_index("Ydelsesgruppe")
     return ReportTable(
         df,
         caption=f"{r.case.name}: faktisk og forventet antal fuldtidspersoner pr. ydelsesgruppe",
-        note="Én model pr. ydelsesgruppe med samme rammevilkår. Placering 1 = længst under forventet. "
-        + SPEC_LABELS[bm.params.spec].capitalize()
-        + ".",
+        note="Én model pr. ydelsesgruppe med samme rammevilkår. Placering 1 = længst under forventet; i parentes "
+        "det marginale 95 pct.-rangkonfidensinterval. " + SPEC_LABELS[bm.params.spec].capitalize() + ".",
         source=_source(r),
         formats={
             "Faktisk": persons,
             "Forventet": persons,
-            "Forskel, pct.-point": lambda v: num(v, 2, sign=True),
+            "Forskel, pct.-point": lambda v: num(v, 1, sign=True),
         },
         label="tbl-grupper",
     )
@@ -660,19 +728,17 @@ def yardsticks_table(r: Report) -> ReportTable | narrative.Prose:
     bm = r.bm
     codes = comparison_codes(r)
     y = bm.yardsticks().loc[codes]
-    t = bm.tidy().set_index("code").loc[codes]
-    columns: dict[str, object] = {"Placering (benchmark)": t["rank"].astype(int).to_numpy()}
+    columns: dict[str, object] = {"Placering (benchmark)": _ranks(bm.tidy(), codes)}
     formats: dict[str, object] = {}
     notes: list[str] = []
     ta = bm.tradeoff
     if ta is not None and ta.has_shifts:
-        trade = ta.table.set_index("code").loc[codes]
-        columns["Placering (alle ydelser)"] = trade[f"rank_{ta.set_to}"].astype(int).to_numpy()
+        columns["Placering (alle ydelser)"] = _ranks(bm.fits[ta.set_to].tidy(), codes)
     if bm.categories is not None:
         columns["Jobcenterindblik"] = y["category"].astype(int).to_numpy()
         notes.append(
             "Jobcenterindblik: 1 Inspirationskommune, 2 Ikke aktuel i risiko, 3 Opmærksomhedskommune, "
-            "4 I risiko for skærpet tilsyn."
+            "4 I risiko for skærpet tilsyn (KL 2020)."
         )
     if bm.efficiency is not None:
         columns["DEA-score"] = y["dea_score"].to_numpy()
@@ -684,7 +750,7 @@ def yardsticks_table(r: Report) -> ReportTable | narrative.Prose:
         )
         notes.append(
             "DEA-score: inputorienteret effektivitet (konstant skalaafkast) for jobcentret; 1 = på fronten; – for "
-            f"de tre mindste kommuner, der er udeladt som hos Rigsrevisionen{dea_extra}."
+            f"de tre mindste kommuner, der er udeladt som hos Rigsrevisionen (2018){dea_extra}."
         )
     if bm.measures is not None:
         columns["Fuldtidspers. pr. 100"] = y["fulltime_pct"].to_numpy()
@@ -696,18 +762,21 @@ def yardsticks_table(r: Report) -> ReportTable | narrative.Prose:
             "I job efter 3 mdr.": lambda v: share(v, 0),
         }
         notes.append(
-            "KL's resultatmål: fuldtidspersoner pr. 100 indbyggere, gennemsnitlig varighed på offentlig "
+            "KL's resultatmål (KL 2010): fuldtidspersoner pr. 100 indbyggere, gennemsnitlig varighed på offentlig "
             "forsørgelse og andel i job 3 måneder efter afgang."
         )
     for analysis in ("categories", "efficiency", "measures"):
         m = bm.missing.get(analysis)
         if m is not None:
             notes.append(labels.missing_sentence(m))
+    notes.insert(
+        0, "Placering med marginalt 95 pct.-rangkonfidensinterval i parentes; 1 = længst under forventet."
+    )
     df = pd.DataFrame(columns, index=pd.Index([lookup(c).name for c in codes], name="Kommune"))
     return ReportTable(
         df,
         caption=f"{r.case.name} og sammenligningskommunerne på de forskellige målestokke",
-        note=" ".join(notes) or None,
+        note=" ".join(notes),
         source=_source(r),
         formats=formats,
         label="tbl-maalestokke",
