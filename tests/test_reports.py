@@ -241,3 +241,60 @@ def test_report_command_rejects_a_bad_parameter(register_dir, tmp_path, capsys):
         "kommunebench report: error: n_peers: expected a whole number from 1 to 20, got -1\n"
     )
     assert list(tmp_path.iterdir()) == []
+
+
+# ----------------------------------------------------------------------------- the aggregates route
+@pytest.fixture(scope="module")
+def aggregates_run(register_dir, tmp_path_factory) -> Path:
+    """The StatBank-schema aggregates of the same register, as a folder, rendered as a run."""
+    from analysis.cli import main
+
+    folder = tmp_path_factory.mktemp("aggregates")
+    assert main(["aggregate", "--data", str(register_dir), "--out", str(folder / "aggregates.parquet")]) == 0
+    base = parse_report({"data": str(folder), "draws": 200, "seed": 0})
+    run_dir, timings = batch.run(
+        base,
+        municipalities=[lookup("Nyborg")],
+        national=("national",),
+        run_dir=tmp_path_factory.mktemp("agg-reports") / "run",
+        jobs=2,
+        progress=False,
+    )
+    assert timings["n_rendered"] == 2
+    return run_dir
+
+
+def test_reports_render_from_an_aggregates_source(aggregates_run):
+    bm = load(aggregates_run / batch.CACHE_DIR)
+    assert bm.main.estimator == "panel"
+    national = _text(aggregates_run / "national" / "01_expected_caseload" / "report.html")
+    case = _text(aggregates_run / "kommuner" / "450-nyborg" / "report.html")
+    # the same kind of report, from municipality × period shares
+    assert "kommune-perioder" in national
+    assert "befolkningsvægtet" in national
+    row = bm.tidy().set_index("code").loc[CASE]
+    assert f"Det giver en {int(row['rank'])}.-plads blandt 98 kommuner" in case
+    # what needs person rows is left out, and said so
+    assert "KL's resultatmål er udeladt, fordi datakilden ikke har forløb på personniveau" in case
+    assert "Jobcenterindblikkets kategorier er udeladt" in case
+    assert "Syntetiske data" in national  # the aggregates of a synthetic register stay synthetic
+
+
+def test_papermill_run_directly_refuses_an_unknown_parameter(register_dir, tmp_path):
+    """``papermill NB OUT -p peers 5`` (a typo of n_peers) fails in the first cell, before any computation."""
+    import os
+    import subprocess
+    import sys
+
+    from analysis.core.paths import notebooks_dir, project_root
+
+    out = tmp_path / "out.ipynb"
+    cmd = [sys.executable, "-m", "papermill", str(notebooks_dir() / "03_case_municipality.ipynb"), str(out)]
+    cmd += ["-p", "peers", "5", "-p", "data", str(register_dir), "--no-progress-bar"]
+    env = {**os.environ, "PYTHONPATH": str(project_root())}
+    done = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300)
+    assert done.returncode != 0
+    assert "unknown parameter 'peers' (did you mean 'n_peers'?)" in done.stderr + done.stdout
+    nb = nbformat.read(out, as_version=4)
+    executed = [c for c in nb.cells if c.cell_type == "code" and c.get("execution_count")]
+    assert len(executed) <= 3  # parameters, injected parameters, the validating cell: nothing after it

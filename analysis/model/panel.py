@@ -201,7 +201,7 @@ def fit_panel(
             f"{[c for c in df.columns if c.startswith('x_')]}"
         )
     if not xcols:
-        raise AggregatesError("covariates: the aggregates have no x_ columns (rammevilkår)")
+        raise AggregatesError("covariates: the aggregates have no x_ columns (framework conditions)")
     periods_all = sorted(df["period"].unique())
     if until is not None:
         if until not in periods_all:

@@ -55,7 +55,7 @@ def random_register(
                 {
                     "year": y,
                     "code": int(c),
-                    "name": f"Kommune {c}",
+                    "name": f"Municipality {c}",
                     "population": 0,
                     "unemployment_rate": rng.uniform(2, 7),
                     "jobs_per_resident": rng.uniform(0.5, 1.2),
