@@ -83,6 +83,11 @@ def _model_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=_whole("--seed", 0), default=0, help="seed of every random draw")
 
 
+def _model_values(args: argparse.Namespace) -> dict[str, Any]:
+    """The raw values of the options added by :func:`_data_option` and :func:`_model_options`."""
+    return {k: getattr(args, k) for k in ("data", "period", "benefits", "spec", "draws", "seed")}
+
+
 def _out_option(p: argparse.ArgumentParser, what: str) -> None:
     p.add_argument("--out", type=Path, required=True, help=what)
 
@@ -299,20 +304,10 @@ def _official_configure(p: argparse.ArgumentParser) -> None:
 
 
 def _official_run(args: argparse.Namespace) -> int:
-    from analysis.data.public.jobindsats import load_official
+    from analysis.data.public.jobindsats import OFFICIAL_COLUMNS, load_official
 
     frame = load_official(args.file)
-    cols = [
-        "code",
-        "period",
-        "benefit",
-        "population",
-        "expected",
-        "actual",
-        "difference",
-        "difference_pp",
-        "rank",
-    ]
+    cols = list(OFFICIAL_COLUMNS)
     meta = {
         "command": "official",
         "file": str(args.file or "embedded"),
@@ -345,16 +340,7 @@ def _fit_run(args: argparse.Namespace) -> int:
     from analysis.data.open import open_source
     from analysis.data.sources import PersonRegister
 
-    params = parse_run(
-        {
-            "data": args.data,
-            "period": args.period,
-            "benefits": args.benefits,
-            "spec": args.spec,
-            "draws": args.draws,
-            "seed": args.seed,
-        }
-    )
+    params = parse_run(_model_values(args))
     check_choice("--cov-type", args.cov_type, ("clustered", "robust", "unadjusted"))
     if not 0 < args.level < 1:
         raise ParameterError(f"--level: expected a number between 0 and 1, got {args.level}")
@@ -756,15 +742,7 @@ def _parse_param(text: str) -> tuple[str, Any]:
 def _base(args: argparse.Namespace):
     from analysis.core.params import parse_report
 
-    raw = {
-        "data": args.data,
-        "period": args.period,
-        "benefits": args.benefits,
-        "spec": args.spec,
-        "draws": args.draws,
-        "seed": args.seed,
-        "publisher": args.publisher,
-    }
+    raw = {**_model_values(args), "publisher": args.publisher}
     raw.update(dict(_parse_param(p) for p in args.param))
     return parse_report(raw)
 

@@ -100,6 +100,18 @@ from analysis.data.public.provenance import verified_file
 
 SOURCE_Y30R21 = "jobindsats-y30r21"
 ACTUAL_FILE = "y30r21_actual.csv"
+#: Columns of ``kommunebench official``'s table (the published benchmark, our sign convention).
+OFFICIAL_COLUMNS = (
+    "code",
+    "period",
+    "benefit",
+    "population",
+    "expected",
+    "actual",
+    "difference",
+    "difference_pp",
+    "rank",
+)
 OFFICIAL_FILE = "Y30R21-2020QMAT02.jsonl"
 SOURCE_MONTHLY = "jobindsats-monthly-kommune"
 MONTHLY_FILE = "dashboard-data.json"
