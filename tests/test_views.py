@@ -407,7 +407,9 @@ def test_yardsticks_table_dash_for_a_municipality_outside_the_frontier(bm):
 
 def test_funnel_note_gives_the_overdispersion(bm):
     tau2 = float(bm.tidy()["funnel_tau2"].iloc[0])
-    assert f"τ² = {tau2:.3f}".replace(".", ",") in views.funnel_figure(make_report(bm)).note
+    note = views.funnel_figure(make_report(bm)).note
+    assert f"τ = {tau2**0.5:.2f}".replace(".", ",") in note
+    assert ("overspredning" in note) == (tau2 > 0)
 
 
 def test_case_decomposition_caption_direction(bm):

@@ -205,12 +205,19 @@ def funnel_figure(r: Report) -> ReportFigure:
     t = r.bm.tidy()
     tau2 = float(t["funnel_tau2"].iloc[0])
     fig = figures.funnel_plot(t, highlight=None)
+    spread = (
+        "Kommunerne afviger mere fra hinanden, end tilfældigheder alene kan forklare (overspredning), så "
+        "grænserne er gjort bredere: en del af forskellene skyldes forhold, som rammevilkårene ikke fanger, og "
+        "en kommune uden for grænserne afviger også efter at der er taget højde for det"
+        if tau2 > 0
+        else "Kommunerne afviger ikke mere fra hinanden, end tilfældigheder kan forklare"
+    )
     return ReportFigure(
         fig,
         caption="Tragtplot: forskel mellem faktisk og forventet andel efter kommunens størrelse",
         note=(
-            "Grænserne er 95 og 99,8 pct.-grænser for en kommune, der ligger som forventet, udvidet for "
-            f"overspredning mellem kommuner (τ² = {num(tau2, 3)}; Spiegelhalter 2005). " + _model_note(r)
+            "Grænserne er 95 og 99,8 pct.-grænser for en kommune, der ligger som forventet (Spiegelhalter 2005). "
+            f"{spread} (τ = {num(tau2**0.5, 2)} pct.-point). " + _model_note(r)
         ),
         source=_source(r),
         label="fig-tragt",
