@@ -119,7 +119,7 @@ PROSE = {
     "rank_history_view",
     "method_text",
 }  # no "Kilde:" line
-NOT_DISPLAYS = {"case_rank_sentence", "comparison_codes", "missing_note"}
+NOT_DISPLAYS = {"case_rank_sentence", "comparison_codes", "missing_note", "cited", "references"}
 BOXES = {"terms_box"}
 # public-data views: on the synthetic register they show nothing, or one sentence (tests/test_public_report.py)
 PUBLIC_ONLY = {"method_box", "official_table", "official_figure", "tradeoff_data_note"}
@@ -528,3 +528,20 @@ def test_tradeoff_views_follow_the_chosen_sides(small_benchmark):
         labels.side_name(("fleksjob", "dagpenge", "ledighedsydelse"))
         == "fleksjob, a-dagpenge mv. og ledighedsydelse"
     )
+
+
+@pytest.mark.parametrize("kind", ["national", "tradeoff", "case"])
+def test_literature_lists_exactly_what_the_report_cites(bm, kind):
+    """Every listed work is cited in the report's text or notes (author and year), and only those."""
+    from analysis.report.labels import REFERENCES
+
+    r = make_report(bm, kind, municipality="Nyborg") if kind == "case" else make_report(bm, kind)
+    keys = views.cited(r)
+    listed = views.references(r).markdown.splitlines()
+    assert listed == [f"- {REFERENCES[k]}" for k in keys]
+    assert len(keys) == len(set(keys))
+    # the person register feeds every yardstick: the case report cites the four yardstick sources
+    if kind == "case":
+        assert {"kl2010", "kl2018", "kl2020", "rigsrevisionen2018", "mogstad2024"} <= set(keys)
+    if kind == "national":
+        assert set(keys) == {"bm2018", "mogstad2024", "spiegelhalter2005"}

@@ -325,8 +325,23 @@ def _p_value(p: float) -> str:
 def tradeoff_summary(r: Report) -> narrative.Prose:
     """Hovedresultater of the trade-off report, for the sides the benchmark was analysed with."""
     ta = r.bm.tradeoff
-    if ta is None or ta.test is None:
+    if ta is None:
         return missing_note(r, "tradeoff_test") or narrative.Prose("Datakilden har for få ydelsesgrupper.")
+    if ta.test is None:
+        c = ta.correlations
+        pairs = [
+            f"{labels.lower_first(BENEFIT_LABELS[row['a']])} og {labels.lower_first(BENEFIT_LABELS[row['b']])} "
+            f"{num(row['corr'], 2)} (95 pct.-interval {num(row['lower'], 2)} til {num(row['upper'], 2)})"
+            for _, row in c.iterrows()
+        ]
+        note = missing_note(r, "tradeoff_test")
+        return narrative.bullets(
+            [
+                *([note.markdown] if note is not None else []),
+                "Mellem de områder, datakilden har, korrelerer kommunernes resultater (faktisk minus forventet) "
+                "således: " + labels.join_da(pairs) + ".",
+            ]
+        )
     t = ta.test
     a, b = side_name(t.side_a), side_name(t.side_b)
     direction = "negativ" if t.estimate < 0 else "positiv"
