@@ -26,7 +26,9 @@ def cycles(root: Path) -> list[tuple[str, str]]:
                 targets = [a.name for a in node.names]
             else:
                 continue
-            graph[m] |= {t for t in targets if t in mods and t != m}
+            # a module's own parent packages are initialised before it: importing them is no cycle
+            parents = {".".join(m.split(".")[:k]) for k in range(1, m.count(".") + 1)}
+            graph[m] |= {t for t in targets if t in mods and t != m and t not in parents}
     # Tarjan's strongly connected components
     index: dict[str, int] = {}
     low: dict[str, int] = {}
