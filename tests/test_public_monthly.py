@@ -145,6 +145,12 @@ def test_y60a02_is_narrower_than_the_y30r21_area_and_populations_agree():
     assert cmp["ratio"].between(0.45, 0.9).all()
     assert (cmp["population_rel"].abs() < 0.03).all()
     assert abs(cmp.attrs["population_rel_total"]) < 0.01
+    # the module docstring's inference: the left-out part goes with sygedagpenge, not immigrants
+    y30 = panel.build_panel()
+    y30 = y30[y30["period"] == "2022QMAT02"].set_index("code").reindex(cmp.index)
+    gap = (cmp["ft_y30r21"] - cmp["ft_y60a02"]) / cmp["population_y30r21"]
+    assert np.corrcoef(gap, y30["share_sygedagpenge"])[0, 1] > 0.5
+    assert np.corrcoef(gap, y30["x_immigrants_pct"])[0, 1] < 0
 
 
 # ---------------------------------------------------------------------------------------- covariates

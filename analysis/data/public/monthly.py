@@ -33,10 +33,11 @@ Y30R21's ``2022QMAT02`` (2021-07 … 2022-06), the closest published Y30R21 wind
 Outcome: y60a02 against Y30R21's "Kontanthjælp mv."
 ---------------------------------------------------
 ``ft_kontanthjaelp`` is the mean over the window's 12 months of y60a02's monthly full-time
-persons (``cashAssistance.fullTime``; jobindsats publishes them as whole numbers). A month's
-full-time persons are the persons on the benefit weighted by the share of the month they
-received it, so the 12-month mean is the window's full-time persons in the sense of Y30R21's
-annual counts. What the provenance files and the data say about the definition:
+persons (``cashAssistance.fullTime``, "fuldtidspersoner"; jobindsats publishes them as whole
+numbers). In jobindsats' general usage a month's full-time persons are the recipients weighted by
+the part of the month they received the benefit, so the 12-month mean is the window's full-time
+persons in the sense of Y30R21's counts (the provenance does not restate the definition). What
+the provenance files and the data say about the benefit:
 
 * ``PROVENANCE.md`` of ``jobindsats-monthly-kommune`` names the measure "y60a02
   (kontanthjælp)", with full-time persons and their share of the population 16–66. Its
@@ -49,11 +50,14 @@ annual counts. What the provenance files and the data say about the definition:
   ledighedsydelse or ressourceforløb (an inference, see :mod:`analysis.data.public.jobindsats`).
 * In the overlapping windows (``2022M07`` against ``2022QMAT02``), y60a02's full-time persons
   are 75 % of Y30R21's "Kontanthjælp mv." nationally and 48–89 % by municipality
-  (:func:`compare_y30r21`). So y60a02 is **narrower** than the Y30R21 area. **Inference:** the
-  difference is the area's other benefits (integrationsydelse — now selvforsørgelses- og
-  hjemrejseydelse — and the "mv." members); the ratio is higher where more residents are
-  immigrants (correlation 0.31 with ``x_immigrants_pct``), which fits integrationsydelse being
-  left out of y60a02, but the files do not say which benefits y60a02 leaves out.
+  (:func:`compare_y30r21`). So y60a02 is **narrower** than the Y30R21 area, by about 31,000
+  full-time persons (0.86 % of the population 16–66 on average).
+* **Inference:** the part y60a02 leaves out (area minus y60a02, per resident) is smaller where
+  more residents are immigrants (correlation −0.23 with ``x_immigrants_pct``) and larger where
+  more are on sygedagpenge (0.62 with Y30R21's sygedagpenge share). So it is not mainly
+  integrationsydelse; it looks like the health-related benefits the area may hold
+  (ressourceforløb, ledighedsydelse, revalidering). The files say neither which benefits
+  y60a02 leaves out nor whether it includes integrationsydelse.
 
 The two outcomes are therefore not the same list: ranks on the monthly panel are ranks on
 y60a02 kontanthjælp, not a continuation of the Ministry's Y30R21 kontanthjælp list.
@@ -201,8 +205,10 @@ OUTCOME_DEFINITION = (
     "åbenlyst uddannelsesparat, so it includes uddannelseshjælp (inference). It is narrower than "
     "Y30R21's area 'Kontanthjælp mv.' (kontanthjælp, uddannelseshjælp, integrationsydelse and "
     "other 'mv.' benefits): in 2022M07 against 2022QMAT02 its full-time persons are 75 % of the "
-    "area's nationally, 48–89 % by municipality. Which benefits it leaves out is not in the files "
-    "(integrationsydelse is the likeliest: inference)."
+    "area's nationally, 48–89 % by municipality. Which benefits it leaves out is not in the files; "
+    "the left-out part is larger where the sygedagpenge share is larger and smaller where more "
+    "residents are immigrants, so it looks like ressourceforløb, ledighedsydelse or revalidering "
+    "rather than integrationsydelse (inference)."
 )
 MISSING_RULE = (
     "A window whose y60a02 full-time persons or population share lacks a month (suppressed, "
