@@ -216,6 +216,28 @@ def test_codebook_records_every_carried_value():
     assert set(book["periods"]) == set(PERIODS)
 
 
+def test_unemployment_from_the_monthly_file(table, raw_json):
+    alt = monthly.build_monthly_panel(unemployment="y25i01")
+    others = [c for c in alt.columns if c != "x_unemployment_pct"]
+    pd.testing.assert_frame_equal(alt[others], table[others])
+    un = raw_json["municipalities"]["nyborg"]["unemployment"]
+    i = un["labels"].index("2025M08")
+    assert un["labels"][i + 11] == "2026M07"
+    by_hand = sum(un["totalRate"][i : i + 12]) / 12
+    assert _row(alt, NYBORG, "2026M07")["x_unemployment_pct"] == pytest.approx(by_hand, rel=1e-12)
+    # the same statistic as DST's AUP02: calendar-year means within 0.03 percentage points
+    u = _factor("unemployment_pct", "Nyborg")
+    for year in (2022, 2023, 2024):
+        j = un["labels"].index(f"{year}M01")
+        assert abs(sum(un["totalRate"][j : j + 12]) / 12 - u[year]) <= 0.03
+    book = monthly.monthly_codebook(unemployment="y25i01")
+    assert book["unemployment"] == "y25i01"
+    assert not [c for c in book["carried"] if c["covariate"] == "x_unemployment_pct"]
+    assert not [s for s in book["sources"] if s["file"].endswith("unemployment_pct.csv")]
+    with pytest.raises(ValueError, match="unemployment"):
+        monthly.build_monthly_panel(unemployment="monthly")
+
+
 def test_write_monthly_panel(tmp_path, table):
     parquet, js = monthly.write_monthly_panel(tmp_path)
     back = pd.read_parquet(parquet)
@@ -290,6 +312,17 @@ def test_benchmark_for_2026M07(benchmark):
     h = benchmark.history
     assert h.groupby("period")["code"].nunique().to_dict() == dict.fromkeys(PERIODS, 98)
     assert benchmark.features.shape == (98, len(panel.COVARIATES) + len(panel.KOMGRP_COLUMNS))
+
+
+def test_source_with_monthly_unemployment():
+    src = public_monthly_source(unemployment="y25i01")
+    assert src.provenance.tables[0][1] == "målinger y60a02 (kontanthjælp) og y25i01 (ledighed), månedlige"
+    assert "AUP02" not in src.provenance.tables[1][1]
+    t = src.fit_many([src.default_benefits], period="2026M07", spec="pooled", draws=100, seed=1)[
+        "kontanthjaelp"
+    ].tidy()
+    assert len(t) == 98
+    assert t["expected"].sum() == pytest.approx(t["actual"].sum(), rel=1e-9)
 
 
 def test_earlier_window_uses_no_later_data(source):

@@ -129,6 +129,16 @@ covariate                       last observed   carried (flat) in windows
 Education and the share aged 65+ are therefore constant from ``2023M07`` on: with period
 effects they enter the last windows through their 2022 cross-section only.
 
+Unemployment from the monthly file (option)
+-------------------------------------------
+The registered unemployment rate is the covariate most carried (all of ``2026M07`` is 2024's
+value). The monthly file holds the same statistic month by month: the calendar-year mean of
+jobindsats y25i01's rate equals DST's AUP02 annual rate within 0.03 percentage points in every
+municipality in 2022, 2023 and 2024. ``build_monthly_panel(unemployment="y25i01")`` therefore
+takes ``x_unemployment_pct`` as the window mean of y25i01's 12 monthly rates (observed in every
+window, nothing carried; a missing month is an error as for the outcome). The default,
+``"aup02"``, keeps the Y30R21 panel's covariate and rule.
+
 Schema
 ------
 One row per municipality and window, sorted by period and code (490 rows):
@@ -222,6 +232,14 @@ POPULATION_RULE = (
     "then the mean of the 12 published shares (rounding error ≤ 0.05 percentage points). Each "
     "month's interval of populations [100·(f − 0.5)/(r + 0.05), 100·(f + 0.5)/(r − 0.05)] must lie "
     f"within {POPULATION_TOLERANCE:.0%} of the window's population."
+)
+
+#: Where ``x_unemployment_pct`` comes from (:func:`build_monthly_panel`'s ``unemployment``).
+UNEMPLOYMENT_SOURCES = ("aup02", "y25i01")
+UNEMPLOYMENT_SERIES = "unemployment_pct"
+UNEMPLOYMENT_Y25I01_RULE = (
+    "mean of jobindsats y25i01's monthly registered gross unemployment rate (per cent of the "
+    "labour force, 1 decimal) over the window's 12 months; observed in every window, nothing carried"
 )
 
 _PERIOD = re.compile(r"^(\d{4})M(0[1-9]|1[0-2])$")
@@ -356,8 +374,40 @@ def _outcome(monthly: pd.DataFrame, path: Path) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["code", "period", "ft", "population", "share"])
 
 
+def _unemployment_y25i01(monthly: pd.DataFrame, path: Path) -> pd.DataFrame:
+    """``code, period, value``: the window mean of y25i01's monthly unemployment rate."""
+    p = Problems(path, "jobindsats monthly (y25i01)")
+    codes = sorted(int(c) for c in monthly["code"].unique())
+    by_key = monthly.set_index(["code", "month"])[UNEMPLOYMENT_SERIES]
+    rows = []
+    for period in MONTHLY_PERIODS:
+        start, end = window_months(period)
+        months = pd.period_range(start, end, freq="M")
+        win = by_key.reindex(pd.MultiIndex.from_product([codes, months], names=["code", "month"]))
+        for code in codes:
+            v = win.loc[code].to_numpy(dtype=float)
+            gaps = [_label(m) for m, x in zip(months, v, strict=True) if not np.isfinite(x)]
+            if gaps:
+                p.add(
+                    f"{code} {name_of(code)}, window {period}: y25i01 unemployment.totalRate missing in "
+                    f"{', '.join(gaps)}; a mean over fewer than 12 months is not the window's value"
+                )
+                continue
+            rows.append((code, period, float(v.mean())))
+    p.raise_if_any()
+    return pd.DataFrame(rows, columns=["code", "period", "value"])
+
+
+def _check_unemployment(unemployment: str) -> None:
+    if unemployment not in UNEMPLOYMENT_SOURCES:
+        raise ValueError(
+            f"unemployment: {unemployment!r} is not one of {', '.join(UNEMPLOYMENT_SOURCES)} "
+            "(the annual DST rate, carried beyond 2024, or jobindsats' monthly rate)"
+        )
+
+
 # ----------------------------------------------------------------------------------------- panel
-def build_monthly_panel(root: Path | None = None) -> pd.DataFrame:
+def build_monthly_panel(root: Path | None = None, *, unemployment: str = "aup02") -> pd.DataFrame:
     """The municipality × window table of y60a02 kontanthjælp and public rammevilkår.
 
     Reads (each checked against its sha256) ``jobindsats-monthly-kommune/dashboard-data.json``,
@@ -368,6 +418,12 @@ def build_monthly_panel(root: Path | None = None) -> pd.DataFrame:
     ----------
     root
         Another ``data/raw`` folder (tests).
+    unemployment
+        ``"aup02"`` (default): ``x_unemployment_pct`` from DST's annual AUP02 rate by the
+        Y30R21 panel's rule, carried from 2024 into 2025–26. ``"y25i01"``: the window mean of
+        jobindsats' monthly rate from the same file as the outcome, observed to 2026M07 (the
+        calendar-year mean of y25i01 equals AUP02 within 0.03 percentage points in every
+        municipality in 2022–24, so it is the same statistic, published monthly).
 
     Returns
     -------
@@ -383,9 +439,13 @@ def build_monthly_panel(root: Path | None = None) -> pd.DataFrame:
     ------
     InputError
         A raw file missing or changed (sha256), malformed (from the loaders), or a window whose
-        outcome lacks a month or whose months disagree on the population; the message names the
-        file, the municipality, the window and the months.
+        outcome (or, with ``unemployment="y25i01"``, unemployment rate) lacks a month or whose
+        months disagree on the population; the message names the file, the municipality, the
+        window and the months.
+    ValueError
+        An unknown ``unemployment``.
     """
+    _check_unemployment(unemployment)
     monthly = jobindsats.load_monthly(root, wide=True)
     path = verified_file(jobindsats.SOURCE_MONTHLY, jobindsats.MONTHLY_FILE, root=root)
     outcome = _outcome(monthly, path)
@@ -415,6 +475,9 @@ def build_monthly_panel(root: Path | None = None) -> pd.DataFrame:
         series = by_factor[cov.factor]
         values = np.array([window_value(series[c], p) for c, p in keys])
         out[cov.column] = np.log(values) if cov.transform == "log" else values
+    if unemployment == "y25i01":
+        u = _unemployment_y25i01(monthly, path).set_index(["code", "period"])["value"]
+        out["x_unemployment_pct"] = u.loc[keys].to_numpy(dtype=float)
     groups = [g for g in dst.KOMGRP_NAMES if g != KOMGRP_REFERENCE]
     for g, col in zip(groups, KOMGRP_COLUMNS, strict=True):
         out[col] = (out["komgrp"] == g).astype("float64")
@@ -465,11 +528,14 @@ def compare_y30r21(root: Path | None = None) -> pd.DataFrame:
 
 
 # -------------------------------------------------------------------------------------- codebook
-def _covariate_rules(root: Path | None) -> dict[str, dict[str, dict[str, str]]]:
+def _covariate_rules(root: Path | None, unemployment: str) -> dict[str, dict[str, dict[str, str]]]:
     """Per covariate, window and calendar year: observed / interpolated / carried."""
     factors = dst.load_factors([c.factor for c in COVARIATES], root=root)
     out = {}
     for cov in COVARIATES:
+        if cov.column == "x_unemployment_pct" and unemployment == "y25i01":
+            out[cov.column] = {p: {"window": "observed (y25i01 monthly)"} for p in MONTHLY_PERIODS}
+            continue
         years = sorted(int(y) for y in factors.loc[factors["factor"] == cov.factor, "year"].unique())
         out[cov.column] = {p: window_rules(years, p) for p in MONTHLY_PERIODS}
     return out
@@ -497,8 +563,10 @@ def carried_values(rules: Mapping[str, Mapping[str, Mapping[str, str]]]) -> list
     return out
 
 
-def monthly_codebook(root: Path | None = None) -> dict[str, Any]:
+def monthly_codebook(root: Path | None = None, *, unemployment: str = "aup02") -> dict[str, Any]:
     """Metadata of the monthly panel: sources with sha256, windows, columns and rules.
+
+    ``root`` and ``unemployment`` as in :func:`build_monthly_panel`.
 
     Returns
     -------
@@ -508,8 +576,9 @@ def monthly_codebook(root: Path | None = None) -> dict[str, Any]:
         window and year), ``carried`` (every carried-forward covariate value: covariate,
         window, year, year carried from, weight in the window), ``outcome_definition``,
         ``population_rule``, ``missing_values``, ``interpolation_rule``, ``excluded``,
-        ``not_used``.
+        ``not_used``, ``unemployment`` (the choice).
     """
+    _check_unemployment(unemployment)
     m_sums = recorded_sums(jobindsats.SOURCE_MONTHLY, root=root)
     f_sums = recorded_sums(dst.SOURCE_FACTORS, root=root)
     k_sums = recorded_sums(dst.SOURCE_KOMGRP, root=root)
@@ -526,6 +595,7 @@ def monthly_codebook(root: Path | None = None) -> dict[str, Any]:
                 "source": dst.FACTORS[c.factor].source,
             }
             for c in COVARIATES
+            if not (c.column == "x_unemployment_pct" and unemployment == "y25i01")
         ),
         {
             "file": f"{dst.SOURCE_KOMGRP}/{dst.KOMGRP_FILE}",
@@ -565,9 +635,22 @@ def monthly_codebook(root: Path | None = None) -> dict[str, Any]:
             "source": OUTCOME_SOURCE,
         },
     }
-    rules = _covariate_rules(root)
+    rules = _covariate_rules(root, unemployment)
     for cov in COVARIATES:
         f = dst.FACTORS[cov.factor]
+        if cov.column == "x_unemployment_pct" and unemployment == "y25i01":
+            columns[cov.column] = {
+                "description": UNEMPLOYMENT_Y25I01_RULE,
+                "label_da": cov.label_da,
+                "unit": "per cent",
+                "source": "Jobindsats.dk (STAR), måling y25i01 (ledighed), månedlig",
+                "indicator": "y25i01 totalRate",
+                "transform": cov.transform,
+                "rationale": cov.rationale,
+                "partly_outcome": cov.partly_outcome,
+                "window_rule": rules[cov.column],
+            }
+            continue
         columns[cov.column] = {
             "description": f.description,
             "label_da": cov.label_da,
@@ -599,22 +682,30 @@ def monthly_codebook(root: Path | None = None) -> dict[str, Any]:
         "missing_values": MISSING_RULE,
         "interpolation_rule": INTERPOLATION_RULE,
         "excluded": EXCLUDED,
+        "unemployment": unemployment,
         "not_used": "No published benchmark (expected, difference, rank) exists for these windows. "
-        "Of the monthly file only y60a02's full-time persons and population shares are read; y25i01 "
-        "(registered unemployment) is not a covariate here (the annual AUP02 rate is, as in the "
-        "Y30R21 panel).",
+        + (
+            "Of the monthly file only y60a02's full-time persons and population shares are read; "
+            "y25i01 (registered unemployment) is not a covariate here (the annual AUP02 rate is, as "
+            "in the Y30R21 panel)."
+            if unemployment == "aup02"
+            else "Of the monthly file y60a02's full-time persons and population shares and y25i01's "
+            "unemployment rate are read; DST's annual AUP02 rate is replaced by y25i01."
+        ),
     }
 
 
-def write_monthly_panel(folder: str | Path | None = None, *, root: Path | None = None) -> tuple[Path, Path]:
+def write_monthly_panel(
+    folder: str | Path | None = None, *, root: Path | None = None, unemployment: str = "aup02"
+) -> tuple[Path, Path]:
     """Build the monthly panel and write ``monthly.parquet`` and ``monthly.codebook.json`` atomically.
 
     Parameters
     ----------
     folder
         Target folder; default ``data/processed/public``.
-    root
-        Another ``data/raw`` folder (tests).
+    root, unemployment
+        As in :func:`build_monthly_panel`.
 
     Returns
     -------
@@ -623,8 +714,8 @@ def write_monthly_panel(folder: str | Path | None = None, *, root: Path | None =
         JSON codebook.
     """
     target = Path(folder) if folder is not None else processed_dir() / "public"
-    panel = build_monthly_panel(root)
-    meta = monthly_codebook(root)
+    panel = build_monthly_panel(root, unemployment=unemployment)
+    meta = monthly_codebook(root, unemployment=unemployment)
     meta["n_rows"] = len(panel)
     parquet = write_parquet_atomic(panel, target / MONTHLY_PANEL_FILE, metadata=meta)
     js = write_json_atomic(meta, target / MONTHLY_CODEBOOK_FILE)
@@ -639,6 +730,7 @@ __all__ = [
     "OUTCOME_KEY",
     "POPULATION_TOLERANCE",
     "RATE_SERIES",
+    "UNEMPLOYMENT_SOURCES",
     "build_monthly_panel",
     "carried_values",
     "compare_y30r21",

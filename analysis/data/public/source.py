@@ -176,29 +176,41 @@ class PublicMonthly(Aggregates):
         return super().missing(analysis, side_a=side_a, side_b=side_b)
 
 
-def public_monthly_source(root: Path | None = None) -> PublicMonthly:
+def public_monthly_source(root: Path | None = None, *, unemployment: str = "aup02") -> PublicMonthly:
     """The embedded monthly public data as a source (checked against their provenance on every build).
 
     Parameters
     ----------
     root
         Another ``data/raw`` folder (tests).
+    unemployment
+        ``"aup02"`` (default, DST's annual rate as in the Y30R21 panel, carried from 2024) or
+        ``"y25i01"`` (jobindsats' monthly rate, observed to 2026M07); see
+        :func:`analysis.data.public.monthly.build_monthly_panel`.
 
     Raises
     ------
     InputError
         A raw file is missing, changed or malformed, or a window's outcome lacks a month (the
         message names the file, and the municipality, window and months where it applies).
+    ValueError
+        An unknown ``unemployment``.
     """
     from analysis.data.public.monthly import build_monthly_panel, monthly_codebook
 
-    frame = build_monthly_panel(root)
-    book = monthly_codebook(root)
+    frame = build_monthly_panel(root, unemployment=unemployment)
+    book = monthly_codebook(root, unemployment=unemployment)
     inputs = {f"data/raw/{s['file']}": s["sha256"] for s in book["sources"]}
-    tables = (
-        ("Jobindsats.dk (STAR)", "måling y60a02 (kontanthjælp, månedlig)"),
-        ("Danmarks Statistik", _dst_tables()),
-    )
+    if unemployment == "y25i01":
+        tables = (
+            ("Jobindsats.dk (STAR)", "målinger y60a02 (kontanthjælp) og y25i01 (ledighed), månedlige"),
+            ("Danmarks Statistik", _dst_tables(skip=("unemployment_pct",))),
+        )
+    else:
+        tables = (
+            ("Jobindsats.dk (STAR)", "måling y60a02 (kontanthjælp, månedlig)"),
+            ("Danmarks Statistik", _dst_tables()),
+        )
     prov = Provenance(
         kind="public",
         synthetic=False,
@@ -209,12 +221,14 @@ def public_monthly_source(root: Path | None = None) -> PublicMonthly:
     return PublicMonthly(frame, provenance=prov)
 
 
-def _dst_tables() -> str:
+def _dst_tables(skip: Sequence[str] = ()) -> str:
     from analysis.data.public.dst import FACTORS
     from analysis.data.public.panel import COVARIATES
 
     tables = []
     for cov in COVARIATES:
+        if cov.factor in skip:
+            continue
         for t in FACTORS[cov.factor].tables:
             if t not in tables:
                 tables.append(t)
