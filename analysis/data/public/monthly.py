@@ -109,22 +109,22 @@ beyond the last observation (:func:`analysis.data.public.panel.annual_value`); l
 the window mean. The codebook records the rule per covariate, window and year, and lists every
 carried value. With the embedded files:
 
-==============================  ==============  ==========================================
-covariate                       last observed   carried (flat) in windows
-==============================  ==============  ==========================================
-``x_unemployment_pct``          2024            2025 and 2026: ``2025M07`` (7/12),
-                                                ``2026M07`` (all of it)
-``x_log_income``                2024            as unemployment
-``x_commute_km``                2024            as unemployment
-``x_one_person_households_pct``  2025           2026: ``2026M07`` (7/12)
-``x_owner_occupied_pct``        2025            2026: ``2026M07`` (7/12); 2021–22
-                                                interpolated 2020–2023
-``x_higher_education_pct``      2022            2023–2026: ``2023M07`` (7/12), ``2024M07``
-                                                … ``2026M07`` (all of it)
-``x_age65_pct``                 2022            as education
-``x_immigrants_pct``            2026            none; 2023–2025 interpolated 2022–2026
-``x_log_density``               2026            none; 2023–2025 interpolated 2022–2026
-==============================  ==============  ==========================================
+=================================  ==============  ==========================================
+covariate                          last observed   carried (flat) in windows
+=================================  ==============  ==========================================
+``x_unemployment_pct``             2024            2025 and 2026: ``2025M07`` (7/12),
+                                                   ``2026M07`` (all of it)
+``x_log_income``                   2024            as unemployment
+``x_commute_km``                   2024            as unemployment
+``x_one_person_households_pct``    2025            2026: ``2026M07`` (7/12)
+``x_owner_occupied_pct``           2025            2026: ``2026M07`` (7/12); 2021–22
+                                                   interpolated 2020–2023
+``x_higher_education_pct``         2022            2023–2026: ``2023M07`` (7/12), ``2024M07``
+                                                   … ``2026M07`` (all of it)
+``x_age65_pct``                    2022            as education
+``x_immigrants_pct``               2026            none; 2023–2025 interpolated 2022–2026
+``x_log_density``                  2026            none; 2023–2025 interpolated 2022–2026
+=================================  ==============  ==========================================
 
 Education and the share aged 65+ are therefore constant from ``2023M07`` on: with period
 effects they enter the last windows through their 2022 cross-section only.
