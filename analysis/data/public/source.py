@@ -16,11 +16,21 @@ and ressourceforløb) and the groups outside the benchmark (førtidspension, fle
 
 The published benchmark (expected, difference, rank) of 2020QMAT02 is loaded for comparison
 only (:meth:`PublicData.official`); it never enters the model.
+
+Monthly kontanthjælp to 2026
+----------------------------
+:class:`PublicMonthly` (:func:`public_monthly_source`) is the second public source: jobindsats'
+monthly kontanthjælp measure y60a02 over 12-month windows ending in July, ``2022M07`` …
+``2026M07``, beside the same Statistics Denmark rammevilkår
+(:mod:`analysis.data.public.monthly`). It has one outcome, ``kontanthjaelp`` — y60a02, which is
+narrower than Y30R21's area "Kontanthjælp mv." (about three quarters of it in 2022) — and no
+published benchmark.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 import pandas as pd
 
@@ -30,6 +40,8 @@ from analysis.data.sources import Aggregates, Missing, Provenance
 
 #: Counts in Y30R21 are published rounded to 10 full-time persons.
 ROUNDING = 10.0
+#: y60a02's monthly full-time persons are published as whole numbers.
+MONTHLY_ROUNDING = 1.0
 #: Periods with the Ministry's published benchmark in the embedded data.
 OFFICIAL_PERIODS = ("2020QMAT02",)
 AREAS = ("dagpenge", "kontanthjaelp", "sygedagpenge")
@@ -116,12 +128,107 @@ def public_source() -> PublicData:
     return PublicData(frame, provenance=prov)
 
 
-def _dst_tables() -> str:
+class PublicMonthly(Aggregates):
+    """The embedded monthly public data: y60a02 kontanthjælp and Statistics Denmark's rammevilkår.
+
+    One outcome, ``ft_kontanthjaelp`` (jobindsats y60a02, mean of 12 monthly full-time persons),
+    over the windows of :data:`analysis.data.public.monthly.MONTHLY_PERIODS`; fitted as
+    :class:`~analysis.data.sources.Aggregates` (population-weighted panel OLS with period effects,
+    clustered by municipality), with the rounding of the monthly counts (whole full-time persons)
+    in the noise. The population share's rounding (1 decimal, at most 0.05 percentage points in a
+    window's share) is not in the noise (:mod:`analysis.data.public.monthly`).
+
+    What it cannot feed, as :class:`PublicData`: the trade-off test and the rank shifts (one
+    benefit group only; no førtidspension), the jobcenterindblik categories and the efficiency
+    frontier (no job-centre data), KL's measures (no spells), and the Ministry's published figures
+    (none exist for these windows).
+    """
+
+    def __init__(self, frame: pd.DataFrame, *, provenance: Provenance) -> None:
+        super().__init__(
+            frame,
+            provenance=provenance,
+            blocks=_blocks(frame.columns),
+            rounding=MONTHLY_ROUNDING,
+            default_benefits="kontanthjaelp",
+        )
+
+    def can_fit(self, benefits: BenefitSet) -> bool:
+        # y60a02 is one benefit, not the register group nor Y30R21's area: only itself is ranked
+        return benefits.is_group and benefits.name in self.groups
+
+    def check_benefits(self, benefits: BenefitSet | None) -> BenefitSet:
+        if benefits is None or self.can_fit(benefits):
+            return super().check_benefits(benefits)
+        raise ParameterError(
+            f"benefits: the public monthly data (jobindsats y60a02) rank kontanthjaelp only; "
+            f"{benefits.name} needs benefits the monthly files do not hold"
+        )
+
+    def describe_short(self) -> str:
+        return "the public monthly data (jobindsats y60a02)"
+
+    def missing(
+        self, analysis: str, *, side_a: Sequence[str] = (), side_b: Sequence[str] = ()
+    ) -> Missing | None:
+        if analysis == "rank_shifts":
+            return Missing(analysis, "no_all_groups", tuple(g for g in GROUPS if g not in self.groups))
+        return super().missing(analysis, side_a=side_a, side_b=side_b)
+
+
+def public_monthly_source(root: Path | None = None, *, unemployment: str = "aup02") -> PublicMonthly:
+    """The embedded monthly public data as a source (checked against their provenance on every build).
+
+    Parameters
+    ----------
+    root
+        Another ``data/raw`` folder (tests).
+    unemployment
+        ``"aup02"`` (default, DST's annual rate as in the Y30R21 panel, carried from 2024) or
+        ``"y25i01"`` (jobindsats' monthly rate, observed to 2026M07); see
+        :func:`analysis.data.public.monthly.build_monthly_panel`.
+
+    Raises
+    ------
+    InputError
+        A raw file is missing, changed or malformed, or a window's outcome lacks a month (the
+        message names the file, and the municipality, window and months where it applies).
+    ValueError
+        An unknown ``unemployment``.
+    """
+    from analysis.data.public.monthly import build_monthly_panel, monthly_codebook
+
+    frame = build_monthly_panel(root, unemployment=unemployment)
+    book = monthly_codebook(root, unemployment=unemployment)
+    inputs = {f"data/raw/{s['file']}": s["sha256"] for s in book["sources"]}
+    if unemployment == "y25i01":
+        tables = (
+            ("Jobindsats.dk (STAR)", "målinger y60a02 (kontanthjælp) og y25i01 (ledighed), månedlige"),
+            ("Danmarks Statistik", _dst_tables(skip=("unemployment_pct",))),
+        )
+    else:
+        tables = (
+            ("Jobindsats.dk (STAR)", "måling y60a02 (kontanthjælp, månedlig)"),
+            ("Danmarks Statistik", _dst_tables()),
+        )
+    prov = Provenance(
+        kind="public",
+        synthetic=False,
+        tables=tables,
+        inputs=inputs,
+        description="public monthly data (jobindsats y60a02, 12-month windows to July)",
+    )
+    return PublicMonthly(frame, provenance=prov)
+
+
+def _dst_tables(skip: Sequence[str] = ()) -> str:
     from analysis.data.public.dst import FACTORS
     from analysis.data.public.panel import COVARIATES
 
     tables = []
     for cov in COVARIATES:
+        if cov.factor in skip:
+            continue
         for t in FACTORS[cov.factor].tables:
             if t not in tables:
                 tables.append(t)
