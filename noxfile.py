@@ -35,7 +35,7 @@ def lint(session: nox.Session) -> None:
 @nox.session(python=PYTHON, venv_backend="venv")
 def report(session: nox.Session) -> None:
     session.install("-e", ".")
-    session.run("python", "-m", "analysis.run.pipeline", *session.posargs)
+    session.run("python", "-m", "analysis.cli", "run", *session.posargs)
 
 
 @nox.session(python=PYTHON, venv_backend="venv")

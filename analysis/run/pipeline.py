@@ -8,7 +8,7 @@
    report, whose full demonstration needs førtidspension, which the public data lack. No report
    mixes the two.
 
-``python -m analysis.run.pipeline --help`` lists the options; ``--all`` renders all 98 case
+``kommunebench run --help`` lists the options; ``--all`` renders all 98 case
 reports.
 """
 
@@ -69,8 +69,3 @@ def _new_id(params: ReportParameters) -> str:
 
     return run_id(resolve(params)[1].run_key())
 
-
-if __name__ == "__main__":  # pragma: no cover
-    from analysis.cli import main
-
-    raise SystemExit(main(["run", *__import__("sys").argv[1:]]))
