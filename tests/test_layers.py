@@ -51,7 +51,9 @@ def test_no_import_cycles():
     assert cycles(PACKAGE) == []
     tool = Path(__file__).resolve().parents[2] / "shared" / "tools" / "import_cycles.py"
     if tool.is_file():  # a second, independent checker, where it sits beside the repository
-        out = subprocess.run([sys.executable, str(tool), str(PACKAGE)], capture_output=True, text=True, check=True)
+        out = subprocess.run(
+            [sys.executable, str(tool), str(PACKAGE)], capture_output=True, text=True, check=True
+        )
         assert "cycles: 0" in out.stdout, out.stdout
 
 

@@ -85,7 +85,7 @@ def test_run_parameters_are_immutable_and_round_trip():
         ({"period": "2019x"}, "period: got '2019x'; expected a year (2024) or a jobindsats period"),
         (
             {"data": "/nonexistent/x"},
-            "data: '/nonexistent/x' is neither 'public', 'synthetic' nor an existing folder",
+            "data: '/nonexistent/x' is neither 'public', 'public-monthly', 'synthetic' nor an existing folder",
         ),
         (
             {"municipality": "Nybrog"},
@@ -120,6 +120,7 @@ def test_municipalities_parse_once_by_code_name_folding_and_nfc():
 def test_data_refs(tmp_path):
     assert DataRef.parse("").kind == "public"  # the main job's default: the embedded public data
     assert DataRef.parse("synthetic").kind == "synthetic"
+    assert DataRef.parse("public-monthly").kind == "public-monthly"
     assert DataRef.parse("public") == DataRef("public")
     ref = DataRef.parse(str(tmp_path))
     assert ref.kind == "folder"

@@ -218,3 +218,31 @@ def test_case_report_yardsticks_say_what_is_left_out(bm):
     assert list(table.header) == ["Kommune", "Placering (benchmark)"]
     assert "Jobcenterindblikkets kategorier er udeladt" in table.note
     assert "KL's resultatmål er udeladt" in table.note
+
+
+# ----------------------------------------------------------------------------- monthly kontanthjælp to 2026
+@pytest.fixture(scope="module")
+def bm_monthly():
+    return build(open_source("public-monthly"), parse_run({"data": "public-monthly", "draws": 300}))
+
+
+def test_monthly_source_brings_kontanthjaelp_forward(bm_monthly):
+    assert bm_monthly.period == "2026M07"
+    assert bm_monthly.benefit_set.name == "kontanthjaelp"
+    assert bm_monthly.provenance.dataset == "y60a02"
+    t = bm_monthly.tidy()
+    assert t["expected"].sum() == pytest.approx(t["actual"].sum(), rel=1e-9)
+    assert "official" in bm_monthly.missing
+
+
+def test_monthly_reports_say_which_definition_they_use(bm_monthly):
+    nat = make_report(bm_monthly, "national")
+    box = views.method_box(nat)
+    assert "y60a02" in box.body
+    assert "ikke en fortsættelse af ministeriets liste" in box.body
+    assert "føres uændret frem" in box.body
+    assert "«Kontanthjælp (jobindsats y60a02)»" in views.national_summary(nat).markdown
+    assert "august 2025–juli 2026" in views.data_description(nat).markdown
+    assert views.ranking_table(nat).source.startswith("Jobindsats.dk (STAR), måling y60a02")
+    groups = views.groups_table(make_report(bm_monthly, "case", municipality=NYBORG))
+    assert [row[0] for row in groups.rows] == ["Kontanthjælp (jobindsats y60a02)"]

@@ -545,3 +545,16 @@ def test_literature_lists_exactly_what_the_report_cites(bm, kind):
         assert {"kl2010", "kl2018", "kl2020", "rigsrevisionen2018", "mogstad2024"} <= set(keys)
     if kind == "national":
         assert set(keys) == {"bm2018", "mogstad2024", "spiegelhalter2005"}
+
+
+@pytest.mark.parametrize(
+    ("period", "label"),
+    [
+        ("2024", "2024"),
+        ("2022QMAT04", "2022"),
+        ("2020QMAT02", "juli 2019–juni 2020"),
+        ("2026M07", "august 2025–juli 2026"),
+    ],
+)
+def test_period_labels(period, label):
+    assert labels.period_label(period) == label

@@ -42,7 +42,7 @@ from analysis.core.municipalities import Municipality, UnknownMunicipalityError,
 
 Spec = Literal["pooled", "fe"]
 """``pooled``: no municipality term; ``fe``: municipality fixed effects."""
-DataKind = Literal["public", "synthetic", "folder"]
+DataKind = Literal["public", "public-monthly", "synthetic", "folder"]
 
 DEFAULT_DRAWS = 1000
 """Joint draws of the gaps behind the marginal rank intervals."""
@@ -156,8 +156,9 @@ class BenefitSet:
 # --------------------------------------------------------------------------- data
 @dataclass(frozen=True)
 class DataRef:
-    """Which data a run uses: the embedded public data, the synthetic default register, or a
-    folder (a person register or municipality × period aggregates)."""
+    """Which data a run uses: the embedded public data (``public``: jobindsats Y30R21 to 2022;
+    ``public-monthly``: kontanthjælp, jobindsats y60a02, to 2026), the synthetic default register,
+    or a folder (a person register or municipality × period aggregates)."""
 
     kind: DataKind
     path: Path | None = None
@@ -176,12 +177,12 @@ class DataRef:
         text = "" if value is None else _nfc(str(value))
         if text == "":
             return cls(DEFAULT_DATA)
-        if text in ("public", "synthetic"):
+        if text in ("public", "public-monthly", "synthetic"):
             return cls(text)  # type: ignore[arg-type]
         path = Path(text).expanduser()
         if not path.is_dir():
             raise ParameterError(
-                f"data: {text!r} is neither 'public', 'synthetic' nor an existing folder"
+                f"data: {text!r} is neither 'public', 'public-monthly', 'synthetic' nor an existing folder"
                 + (f" (no such folder: {path})" if not path.exists() else " (not a folder)")
             )
         return cls("folder", path.resolve())

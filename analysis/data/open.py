@@ -9,7 +9,7 @@ import pandas as pd
 
 from analysis.core.io import file_sha256
 from analysis.core.params import DataRef, ParameterError
-from analysis.data.public.source import public_source
+from analysis.data.public.source import public_monthly_source, public_source
 from analysis.data.sources import Aggregates, PersonRegister, Provenance, Source
 
 DEFAULT_PERSONS = 1_000_000
@@ -53,7 +53,8 @@ def open_source(ref: DataRef | str) -> Source:
     """The source a :class:`DataRef` names.
 
     ``synthetic`` is the default register (built on first use), ``public`` the embedded public
-    data, a folder a person register (``persons.parquet``) or aggregates (``aggregates.parquet``).
+    data (Y30R21), ``public-monthly`` the monthly kontanthjælp figures (y60a02, to 2026), a folder a
+    person register (``persons.parquet``) or aggregates (``aggregates.parquet``).
 
     Raises
     ------
@@ -66,6 +67,8 @@ def open_source(ref: DataRef | str) -> Source:
         return PersonRegister(folder, kind="synthetic")
     if ref.kind == "public":
         return public_source()
+    if ref.kind == "public-monthly":
+        return public_monthly_source()
     folder = ref.path
     assert folder is not None
     if (folder / "persons.parquet").is_file():

@@ -75,6 +75,7 @@ class Provenance:
     tables: tuple[tuple[str, str], ...] = ()
     inputs: Mapping[str, str] = field(default_factory=dict)
     description: str = ""
+    dataset: str = ""  # which measure the outcome is: "y30r21", "y60a02" (public data); "" otherwise
 
 
 class Source(ABC):

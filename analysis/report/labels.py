@@ -16,6 +16,7 @@ Examples
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from analysis.data.sources import Missing, Provenance
@@ -40,8 +41,21 @@ SET_LABELS: dict[str, str] = {
 SET_SHORT: dict[str, str] = {"bm2018": "Benchmark 2018", "bm2019": "Benchmark 2019", "all": "Alle ydelser"}
 
 
-def benefit_label(name: str) -> str:
-    """Danish label of a benefit group or set name (``a+b`` sets list their groups)."""
+#: Labels of a benefit key where a dataset measures it differently from the benchmark's area.
+DATASET_BENEFIT_LABELS: dict[tuple[str, str], str] = {
+    ("y60a02", "kontanthjaelp"): "Kontanthjælp (jobindsats y60a02)",
+}
+
+
+def benefit_label(name: str, dataset: str = "") -> str:
+    """Danish label of a benefit group or set name (``a+b`` sets list their groups).
+
+    ``dataset`` names the measure behind the data (:attr:`Provenance.dataset`), where it differs
+    from the benchmark's own areas (the monthly y60a02 kontanthjælp is narrower than Y30R21's
+    "Kontanthjælp mv.").
+    """
+    if (dataset, name) in DATASET_BENEFIT_LABELS:
+        return DATASET_BENEFIT_LABELS[(dataset, name)]
     if name in BENEFIT_LABELS:
         return BENEFIT_LABELS[name]
     if name in SET_LABELS:
@@ -234,11 +248,21 @@ REFERENCES: dict[str, str] = {
 
 
 # --------------------------------------------------------------------------- periods
+_MONTHS = (
+    "januar", "februar", "marts", "april", "maj", "juni",
+    "juli", "august", "september", "oktober", "november", "december",
+)  # fmt: skip
+
+
 def period_label(period: str) -> str:
     """Danish text for a period: ``2024`` → ``2024``; ``2022QMAT04`` → ``2022``; ``2020QMAT02`` →
     ``juli 2019–juni 2020``."""
     if len(period) == 4:
         return period
+    if re.fullmatch(r"\d{4}M\d{2}", period):
+        year, month = int(period[:4]), int(period[5:])
+        start_month, start_year = (month % 12) + 1, year - 1 if month < 12 else year
+        return f"{_MONTHS[start_month - 1]} {start_year}–{_MONTHS[month - 1]} {year}"
     if "QMAT" in period:
         year, q = int(period[:4]), int(period[-2:])
         if q == 4:

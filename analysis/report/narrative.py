@@ -80,7 +80,9 @@ def _kommuner(n: int) -> str:
     return "ingen kommuner" if n == 0 else "én kommune" if n == 1 else f"{n} kommuner"
 
 
-def national_findings(tidy: pd.DataFrame, *, width_threshold: int = 10) -> list[str]:
+def national_findings(
+    tidy: pd.DataFrame, *, width_threshold: int = 10, label: str | None = None
+) -> list[str]:
     """Hovedresultater of the national report (expected-caseload ranking).
 
     Parameters
@@ -89,8 +91,12 @@ def national_findings(tidy: pd.DataFrame, *, width_threshold: int = 10) -> list[
         Tidy model frame (one row per municipality).
     width_threshold
         A simultaneous rank set narrower than this many places counts as "precise".
+    label
+        Danish name of the benefit set (default: :func:`~analysis.report.labels.benefit_label`
+        of the frame's ``benefit_set``).
     """
     set_name = str(tidy["benefit_set"].iloc[0])
+    label = label or benefit_label(set_name)
     total_actual = float(tidy["actual"].sum())
     total_pop = float(tidy["population"].sum())
     best = tidy.sort_values("rank").iloc[0]
@@ -108,7 +114,7 @@ def national_findings(tidy: pd.DataFrame, *, width_threshold: int = 10) -> list[
         else f"Uden for tragtplottets 99,8 pct.-grænser ligger {_kommuner(out998)}"
     )
     return [
-        f"Med ydelsesgrupperne i «{benefit_label(set_name)}» var der i alt {persons(total_actual)} "
+        f"Med ydelsesgrupperne i «{label}» var der i alt {persons(total_actual)} "
         f"fuldtidspersoner på offentlig forsørgelse, svarende til {share(total_actual / total_pop)} "
         f"af befolkningen 16–66 år.",
         f"Rammevilkårene alene giver store forskelle: den forventede andel går fra "
@@ -166,6 +172,7 @@ def case_findings(
     all_groups: pd.DataFrame | None = None,
     yardsticks: pd.DataFrame | None = None,
     official: Any = None,
+    label: str | None = None,
 ) -> list[str]:
     """Hovedresultater of a case-municipality report.
 
@@ -184,13 +191,16 @@ def case_findings(
     official
         :class:`analysis.yardsticks.official.OfficialComparison`, where the Ministry's figures
         are published.
+    label
+        Danish name of the benefit set (default from the frame's ``benefit_set``).
     """
     r = _row(tidy, code)
     n = len(tidy)
     name = _name(r)
     items = [
         f"{name} havde {_count(persons(r['actual']), 'fuldtidsperson', 'fuldtidspersoner')} på offentlig "
-        f"forsørgelse med ydelserne i «{benefit_label(str(r['benefit_set']))}», {_persons_phrase(r['difference'])} "
+        f"forsørgelse med ydelserne i «{label or benefit_label(str(r['benefit_set']))}», "
+        f"{_persons_phrase(r['difference'])} "
         "forventet ud fra "
         f"kommunens rammevilkår ({pp(r['difference_pp'], sign=True)} af befolkningen 16–66 år).",
         f"Det giver en {int(r['rank'])}.-plads blandt {n} kommuner, hvor plads 1 er bedst. Med 95 pct. sikkerhed "

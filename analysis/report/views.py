@@ -36,7 +36,7 @@ def _source(r: Report, extra: str = "egne beregninger") -> str:
 def _model_note(r: Report, periods: str | None = None) -> str:
     bm = r.bm
     return (
-        f"Ydelsesgrupper: {benefit_label(bm.benefit_set.name)}. Model: {SPEC_LABELS[bm.params.spec]}, "
+        f"Ydelsesgrupper: {benefit_label(bm.benefit_set.name, bm.provenance.dataset)}. Model: {SPEC_LABELS[bm.params.spec]}, "
         f"{labels.ESTIMATOR_LABELS[bm.main.estimator]}. Periode: {periods or labels.period_label(bm.period)}."
     )
 
@@ -140,7 +140,11 @@ def terms_box(r: Report) -> ReportBox:
 # ----------------------------------------------------------------------------- national report
 def national_summary(r: Report) -> narrative.Prose:
     """Hovedresultater of the national report."""
-    return narrative.bullets(narrative.national_findings(r.bm.tidy()))
+    return narrative.bullets(
+        narrative.national_findings(
+            r.bm.tidy(), label=benefit_label(r.bm.benefit_set.name, r.bm.provenance.dataset)
+        )
+    )
 
 
 def data_description(r: Report) -> narrative.Prose:
@@ -148,7 +152,7 @@ def data_description(r: Report) -> narrative.Prose:
     bm = r.bm
     d = bm.describe
     t = bm.tidy()
-    groups = f"«{benefit_label(bm.benefit_set.name)}»"
+    groups = f"«{benefit_label(bm.benefit_set.name, bm.provenance.dataset)}»"
     if bm.synthetic:
         kind = (
             "**syntetiske data** («Syntetisk Danmark»): personerne er simulerede, og tallene beskriver "
@@ -500,12 +504,27 @@ def method_box(r: Report) -> ReportBox | None:
     from analysis.data.public.panel import COVARIATES
 
     names = labels.join_da([labels.lower_first(c.label_da) for c in COVARIATES])
+    if r.bm.provenance.dataset == "y60a02":
+        udfald = (
+            "**Udfald.** Jobindsats' månedlige måling y60a02 (kontanthjælp, inkl. uddannelseshjælp) giver for "
+            "hver kommune og måned antal fuldtidspersoner og deres andel af befolkningen 16–66 år. En periode er "
+            "12 måneder fra august til juli; udfaldet er gennemsnittet af de 12 måneder. Målingen er smallere end "
+            "ministeriets benchmarkområde «Kontanthjælp mv.» (Y30R21): i 2021/22 svarede den til omkring tre "
+            "fjerdedele af området, så placeringen er ikke en fortsættelse af ministeriets liste. Befolkningen er "
+            "beregnet ud fra fuldtidspersonerne og deres andel, der offentliggøres med én decimal. Rammevilkår, "
+            "der endnu ikke er offentliggjort, føres uændret frem fra det seneste år, der findes: ledighed, "
+            "indkomst og pendling fra 2024, boligforhold fra 2025, uddannelse og aldersandel fra 2022. Der findes "
+            "ingen offentliggjort benchmark fra ministeriet for disse perioder.\n\n"
+        )
+    else:
+        udfald = (
+            "**Udfald.** Jobindsats' måling Y30R21 giver for hver kommune og periode det faktiske antal "
+            "fuldtidspersoner på offentlig forsørgelse og deres andel af befolkningen 16–66 år, for de tre "
+            "områder (a-dagpenge, sygedagpenge og kontanthjælp mv.) og i alt. Perioderne er rullende 12 "
+            "måneder, offentliggjort halvårligt; antallene er afrundet til nærmeste 10.\n\n"
+        )
     body = (
-        "**Udfald.** Jobindsats' måling Y30R21 giver for hver kommune og periode det faktiske antal "
-        "fuldtidspersoner på offentlig forsørgelse og deres andel af befolkningen 16–66 år, for de tre "
-        "områder (a-dagpenge, sygedagpenge og kontanthjælp mv.) og i alt. Perioderne er rullende 12 "
-        "måneder, offentliggjort halvårligt; antallene er afrundet til nærmeste 10.\n\n"
-        f"**Rammevilkår.** Offentlige tal fra Danmarks Statistik pr. kommune: {names} samt Danmarks "
+        udfald + f"**Rammevilkår.** Offentlige tal fra Danmarks Statistik pr. kommune: {names} samt Danmarks "
         "Statistiks kommunegrupper. Tal, der i virkeligheden er udfaldet (fx antal kontanthjælpsmodtagere), "
         "indgår ikke. Ledigheden er delvis et udfald, fordi ledige dagpenge- og jobparate "
         "kontanthjælpsmodtagere tæller med; den er med, fordi det lokale arbejdsmarked er det vigtigste "
@@ -655,7 +674,12 @@ def case_summary(r: Report) -> narrative.Prose:
     all_groups = bm.fits["all"].tidy() if "all" in bm.fits and bm.benefit_set.name != "all" else None
     return narrative.bullets(
         narrative.case_findings(
-            bm.tidy(), r.case.code, all_groups=all_groups, yardsticks=bm.yardsticks(), official=bm.official
+            bm.tidy(),
+            r.case.code,
+            all_groups=all_groups,
+            yardsticks=bm.yardsticks(),
+            official=bm.official,
+            label=benefit_label(bm.benefit_set.name, bm.provenance.dataset),
         )
     )
 
@@ -706,7 +730,7 @@ def groups_table(r: Report) -> ReportTable:
         row = tidy.set_index("code").loc[code]
         rows.append(
             {
-                "Ydelsesgruppe": BENEFIT_LABELS[g],
+                "Ydelsesgruppe": benefit_label(g, bm.provenance.dataset),
                 "Faktisk": row["actual"],
                 "Forventet": row["expected"],
                 "Forskel, pct.-point": row["difference_pp"],

@@ -68,4 +68,3 @@ def _new_id(params: ReportParameters) -> str:
     from analysis.run.batch import resolve, run_id
 
     return run_id(resolve(params)[1].run_key())
-

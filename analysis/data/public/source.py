@@ -124,7 +124,14 @@ def public_source() -> PublicData:
         ("Jobindsats.dk (STAR)", "måling Y30R21"),
         ("Danmarks Statistik", _dst_tables()),
     )
-    prov = Provenance(kind="public", synthetic=False, tables=tables, inputs=inputs, description="public data")
+    prov = Provenance(
+        kind="public",
+        synthetic=False,
+        tables=tables,
+        inputs=inputs,
+        description="public data",
+        dataset="y30r21",
+    )
     return PublicData(frame, provenance=prov)
 
 
@@ -217,6 +224,7 @@ def public_monthly_source(root: Path | None = None, *, unemployment: str = "aup0
         tables=tables,
         inputs=inputs,
         description="public monthly data (jobindsats y60a02, 12-month windows to July)",
+        dataset="y60a02",
     )
     return PublicMonthly(frame, provenance=prov)
 
