@@ -164,13 +164,22 @@ def _table_md(node: dict[str, Any]) -> str:
     align = ", ".join(
         {"right": "right", "center": "center"}.get(c["attrs"].get("align") or "", "left") for c in head_cells
     )
-    parts = [f"table(columns: {ncol}, align: ({align},),"]
-    parts.append("  table.header(" + ", ".join(f"[{_inline(c['children'])}]" for c in head_cells) + "),")
-    for row in body["children"] if body else []:
-        parts.append("  " + ", ".join(f"[{_inline(c['children'])}]" for c in row["children"]) + ",")
-    parts.append("  table.hline(stroke: 0.8pt),")
-    parts.append(")")
-    return "#" + "\n".join(parts)
+    header = [f"[{_inline(c['children'])}]" for c in head_cells]
+    rows = [
+        [f"[{_inline(c['children'])}]" for c in row["children"]] for row in (body["children"] if body else [])
+    ]
+    if ncol == 0:
+        return ""
+    return "#" + _kb_table(align, header, rows)
+
+
+def _kb_table(align: str, header: list[str], rows: list[list[str]]) -> str:
+    """``kb-table(...)`` (report.typ): sized to its content, never hyphenated, header repeated."""
+    lines = [f"kb-table(align: ({align},),", "  header: (" + ", ".join(header) + ",),", "  rows: ("]
+    lines += ["    (" + ", ".join(r) + ",)," for r in rows]
+    lines.append("  ),")
+    lines.append(")")
+    return "\n".join(lines)
 
 
 def _blocks(nodes: list[dict[str, Any]], *, in_list: bool = False) -> list[str]:
@@ -295,15 +304,23 @@ def html2typst(source: str) -> str:
             args = (f"colspan: {cs}, " if cs > 1 else "") + (f"rowspan: {rs}, " if rs > 1 else "")
             return f"table.cell({args.rstrip(', ')})[{_text(text)}]"
 
-        lines = [f"#table(columns: {ncol}, align: ({align},),"]
-        if head_rows:
-            head = [c for tr, r in zip(rows, grid_rows, strict=True) if tr in head_rows for c in r]
-            lines.append("  table.header(" + ", ".join(cell_markup(*c) for c in head) + "),")
-        for cells in body_rows:
-            lines.append("  " + ", ".join(cell_markup(*c) for c in cells) + ",")
-        lines.append("  table.hline(stroke: 0.8pt),")
-        lines.append(")")
-        tbl = "\n".join(lines)
+        head = [c for tr, r in zip(rows, grid_rows, strict=True) if tr in head_rows for c in r]
+        spans = any(cs > 1 or rs > 1 for r in grid_rows for _, cs, rs in r)
+        if len(head_rows) == 1 and not spans and all(len(r) == ncol for r in grid_rows):
+            # the plain case: a table sized to its content (kb-table in report.typ)
+            tbl = "#" + _kb_table(
+                align, [cell_markup(*c) for c in head], [[cell_markup(*c) for c in r] for r in body_rows]
+            )
+        else:
+            # merged cells or several header rows: Typst's own column sizing
+            lines = [f"#table(columns: {ncol}, align: ({align},),"]
+            if head_rows:
+                lines.append("  table.header(" + ", ".join(cell_markup(*c) for c in head) + "),")
+            for cells in body_rows:
+                lines.append("  " + ", ".join(cell_markup(*c) for c in cells) + ",")
+            lines.append("  table.hline(stroke: 0.8pt),")
+            lines.append(")")
+            tbl = "\n".join(lines)
         if caption is not None:
             tbl = f"#figure(kind: table, caption: [{_text(caption.get_text(' ', strip=True))}], {tbl[1:]})"
         out.append(tbl)
