@@ -331,8 +331,11 @@ def test_contents_follow_the_forord_on_its_page(tmp_path):
     assert "Indhold" in pages[1]
     assert pages[1].index("Forord") < pages[1].index("Indhold")
     assert "Sammenfatning" in pages[2]  # the main matter starts on the next page
-    html = to_html(_report_notebook("tags"), tmp_path / "r.html").read_text(encoding="utf-8")
+    nb = _report_notebook("tags")
+    html = to_html(nb, tmp_path / "r.html").read_text(encoding="utf-8")
     assert html.index("Æble og øl") < html.index('class="kb-toc"') < html.index("Sammenfatning</h1>")
+    again = to_html(nb, tmp_path / "r2.html").read_text(encoding="utf-8")
+    assert again == html  # the inserted cell has a fixed id
 
 
 def test_a_short_introduction_keeps_with_what_follows():

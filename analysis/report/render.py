@@ -167,7 +167,7 @@ def _toc_after_forord(nb: nbformat.NotebookNode) -> bool:
                     return False  # the next chapter in the same cell: leave the default
             continue
         if heads:
-            toc = new_markdown_cell("")
+            toc = new_markdown_cell("", id="kommunebench-toc")  # a fixed id: the same HTML every run
             toc.metadata["tags"] = ["toc"]
             nb.cells.insert(i, toc)
             return True
