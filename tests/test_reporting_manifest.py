@@ -110,7 +110,7 @@ def test_manifest_is_in_danish_in_sections(tmp_path):
     assert "Startværdi for tilfældige tal (seed)" in sections["Parametre"].index
     # the seed is a parameter here, so the run section does not repeat it
     assert "Startværdi for tilfældige tal (seed)" not in sections["Kørsel"].index
-    assert sections["Parametre"].loc["Ydelser på den ene side (side_a)", "Værdi"] == "– (standardværdien)"
+    assert sections["Parametre"].loc["Ydelser på den ene side (side_a)", "Værdi"] == "– (ikke angivet)"
     assert sections["Inddata"].loc["Datakilde", "Værdi"].startswith("Syntetisk Danmark")
     assert list(sections["Tidsforbrug"].index) == ["Indlæsning af data", "Estimation af modellen"]
     table = manifest_table(m)

@@ -238,9 +238,9 @@ def display_path(path: str | os.PathLike[str]) -> str:
 
 
 def _value(v: Any) -> str:
-    """A parameter value for the Bilag: paths shortened, empty shown as the default."""
+    """A parameter value for the Bilag: paths shortened, an empty value shown as not given."""
     if v is None or v == "":
-        return "– (standardværdien)"
+        return "– (ikke angivet)"
     if isinstance(v, bool):
         return "ja" if v else "nej"
     if isinstance(v, str):
