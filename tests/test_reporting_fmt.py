@@ -20,6 +20,7 @@ from analysis.report.fmt import (
     ReportFigure,
     ReportTable,
     date_da,
+    looks_numeric,
     num,
     pct,
     persons,
@@ -268,3 +269,156 @@ def test_report_box_numbered_per_chapter(tmp_path):
     assert "Se Boks 2.1." in text
     with pytest.raises(ValueError, match="headings"):
         ReportBox("x", "# Overskrift")
+
+
+# --------------------------------------------------------------------------- table layout
+@pytest.mark.parametrize(
+    ("text", "numeric"),
+    [
+        ("1.234,5", True),
+        ("−0,8", True),
+        ("+12", True),
+        ("12,3 pct.", True),
+        ("0,4 pct.-point", True),
+        ("3–7", True),
+        ("10 (4–45)", True),
+        ("–", True),
+        ("2,46 s", True),
+        ("Ærø", False),
+        ("juli 2019–juni 2020", False),
+        ("2022QMAT04", False),
+        ("A-dagpenge mv.", False),
+    ],
+)
+def test_looks_numeric(text, numeric):
+    assert looks_numeric(text) is numeric
+
+
+def test_text_columns_of_numbers_are_right_aligned():
+    df = pd.DataFrame(
+        {"Åben model": ["10 (4–45)", "29 (5–83)", "–"], "Liste": ["A-dagpenge mv.", "Sygedagpenge", "–"]},
+        index=pd.Index(["a", "b", "c"], name="Nøgle"),
+    )
+    t = ReportTable(df, caption="x")
+    assert t.numeric == (False, True, False)
+    assert "kb-table(align: (left, right, left,)" in t.to_typst()
+    assert '<td class="num">10 (4–45)</td>' in t.to_html()
+    assert ReportTable(pd.DataFrame({"x": ["–", "–"]}), caption="x").numeric == (False, False)
+
+
+LONG_HEADERS = [
+    "Placering (benchmark)",
+    "Jobcenterindblik",
+    "DEA-score",
+    "Rangsæt (simultant)",
+    "Ministeriets plads i intervallet",
+    "Effektivitetsanalysen",
+    "Fuldtidspersoner pr. 100",
+]
+
+
+def _wide_frame(n: int = 8) -> pd.DataFrame:
+    names = ["Kerteminde", "Ikast-Brande", "Faaborg-Midtfyn", "Skanderborg", "Ringkøbing-Skjern"]
+    rng = np.random.default_rng(0)
+    data = {h: rng.integers(1, 99, size=n) for h in LONG_HEADERS}
+    return pd.DataFrame(data, index=pd.Index([names[i % len(names)] for i in range(n)], name="Kommune"))
+
+
+def _yardsticks() -> pd.DataFrame:
+    """As the case report's table of yardsticks: eight columns, most headers longer than their numbers."""
+    return pd.DataFrame(
+        {
+            "Placering (benchmark)": [29, 28, 68],
+            "Placering (alle ydelser)": [7, 42, 65],
+            "Jobcenterindblik": [3, 3, 2],
+            "DEA-score": ["0,57", "0,46", "0,31"],
+            "Fuldtidspersoner pr. 100": ["7,0", "6,4", "9,8"],
+            "Varighed (mdr.)": ["17,7", "21,6", "19,5"],
+            "I job efter 3 mdr.": ["84 pct.", "58 pct.", "60 pct."],
+        },
+        index=pd.Index(["Nyborg", "Kerteminde", "Skanderborg"], name="Kommune"),
+    )
+
+
+def test_report_table_never_hyphenates(tmp_path):
+    """A wide table: cells wrap between words, never inside one (extracted text keeps the words)."""
+    t = ReportTable(_yardsticks(), caption="Nyborg og sammenligningskommunerne på målestokkene")
+    text = _typst_text("= Kapitel\n" + t.to_typst(), tmp_path, report=True)
+    assert "\xad" not in text  # Typst's hyphenation point, as extracted
+    words = set(text.split())
+    for word in (
+        "Kerteminde",
+        "Skanderborg",
+        "Jobcenterindblik",
+        "DEA-score",
+        "Fuldtidspersoner",
+        "(benchmark)",
+    ):
+        assert word in words, word
+
+
+def test_too_wide_table_breaks_only_at_hyphens_in_words(tmp_path):
+    """Eight columns of very long headers: set smaller, and a word breaks only at its own hyphen."""
+    t = ReportTable(_wide_frame(), caption="Syv lange overskrifter")
+    text = _typst_text("= Kapitel\n" + t.to_typst(), tmp_path, report=True)
+    assert "\xad" not in text
+    words = set(text.split())
+    for word in (
+        "Kerteminde",
+        "Skanderborg",
+        "Jobcenterindblik",
+        "Effektivitetsanalysen",
+        "(simultant)",
+        "intervallet",
+    ):
+        assert word in words, word
+    assert "Ikast-Brande" in words or {"Ikast-", "Brande"} <= words
+
+
+def test_long_table_breaks_across_pages_with_its_header(tmp_path):
+    import typst
+    from pypdf import PdfReader
+
+    t = ReportTable(_wide_frame(120)[LONG_HEADERS[:3]], caption="En lang tabel", note="En note.")
+    shutil.copyfile(TEMPLATES_DIR / "typst" / "report.typ", tmp_path / "report.typ")
+    main = '#import "report.typ": *\n#show: report.with(title: "T", toc: false)\n= Kapitel\n' + t.to_typst()
+    (tmp_path / "main.typ").write_text(main)
+    pages = [p.extract_text() for p in PdfReader(io.BytesIO(typst.compile(str(tmp_path / "main.typ")))).pages]
+    body = pages[1:]  # after the cover
+    assert len(body) >= 3
+    for page in body:
+        assert "Jobcenterindblik" in page  # the header row on every page
+    assert sum("En lang tabel" in p for p in body) == 1  # the caption once, with the first rows
+    assert "Tabel 1.1 En lang tabel" in " ".join(body[0].split()).replace("\xa0", " ")
+    assert "Anm.:" in body[-1]
+
+
+def test_short_table_is_kept_whole(tmp_path):
+    """A table shorter than three quarters of a page moves to the next page rather than breaking."""
+    filler = "#lorem(520)\n"
+    t = ReportTable(_wide_frame(25)[LONG_HEADERS[:2]], caption="Hel tabel", note="Noten.")
+    text = _typst_text("= Kapitel\n" + filler + t.to_typst(), tmp_path, report=True)
+    pages = text.split("Side ")
+    holding = [p for p in pages if "Hel tabel" in p]
+    assert len(holding) == 1
+    assert "Noten." in holding[0]
+
+
+def test_table_sections_are_row_headings(tmp_path):
+    t = ReportTable.from_sections(
+        {
+            "Kørsel": pd.DataFrame({"Værdi": ["ja", "nej"]}, index=pd.Index(["a", "b"], name="Oplysning")),
+            "Parametre": pd.DataFrame({"Værdi": ["7"]}, index=pd.Index(["n_peers"], name="Oplysning")),
+        },
+        caption="Kørselsoplysninger",
+    )
+    assert t.groups == {0: "Kørsel", 2: "Parametre"}
+    assert len(t.rows) == 3
+    html = t.to_html()
+    assert '<tr class="kb-group"><th colspan="2" scope="colgroup">Parametre</th></tr>' in html
+    assert _table_rows(html)[1] == ["Kørsel"]
+    assert "kb-group[Parametre]," in t.to_typst()
+    text = " ".join(_typst_text("= K\n" + t.to_typst(), tmp_path, report=True).split())
+    assert "Kørsel a ja b nej Parametre n_peers 7" in text
+    with pytest.raises(ValueError, match="same columns"):
+        ReportTable.from_sections({"a": pd.DataFrame({"x": [1]}), "b": pd.DataFrame({"y": [1]})}, caption="c")

@@ -15,7 +15,14 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 from analysis.core.paths import TEMPLATES_DIR
 from analysis.report.document import META_MIME
 from analysis.report.fmt import ReportTable
-from analysis.report.markup import html2typst, md2typst, parse_cell_options, parse_heading
+from analysis.report.markup import (
+    Heading,
+    html2typst,
+    mark_headings,
+    md2typst,
+    parse_cell_options,
+    parse_heading,
+)
 from analysis.report.render import prepare_notebook, to_html, to_typst
 
 
@@ -185,3 +192,154 @@ def test_to_typst_compiles(tmp_path):
     assert "SYNTETISKE DATA" in text
     assert "UserWarning" not in text
     assert "SECRET_SOURCE_LINE" not in text
+
+
+# --------------------------------------------------------------------------- the report's parts
+def test_parse_heading_recognises_unnumbered_chapters_by_name():
+    assert not parse_heading("Forord", 1).numbered
+    assert not parse_heading("Litteratur", 1).numbered
+    assert not parse_heading("litteratur", 1).numbered
+    assert parse_heading("Litteratur", 2).numbered  # a section may be called so and still count
+    assert parse_heading("Forord").numbered  # without a level: the attributes alone decide
+    assert parse_heading("Forord og tak", 1).numbered
+    assert parse_heading("Forord {#sec-f}", 1) == Heading("Forord", numbered=False, label="sec-f")
+
+
+def test_mark_headings_for_the_appendix_tag():
+    assert mark_headings("# Bilag\n\nTekst.", appendix=True) == ("# Bilag {.appendix}\n\nTekst.", True)
+    assert mark_headings("Tekst.\n\n## Kørsel {#sec-k}", appendix=True) == (
+        "Tekst.\n\n## Kørsel {#sec-k .appendix}",
+        True,
+    )
+    fenced = "```\n# ikke en overskrift\n```\n"
+    assert mark_headings(fenced, appendix=True) == (fenced, False)
+    assert mark_headings("# Kapitel") == ("# Kapitel", False)
+    assert mark_headings("# B {.appendix}", appendix=True) == ("# B {.appendix}", True)
+
+
+def _report_notebook(syntax: str) -> nbformat.NotebookNode:
+    """A small executed report: Forord, two chapters, Litteratur and a Bilag with a table.
+
+    ``syntax="attributes"`` writes ``{.unnumbered}``/``{.appendix}`` in the headings (the old
+    way); ``"tags"`` names the chapters plainly and tags the Bilag's first cell ``appendix``.
+    """
+    old = syntax == "attributes"
+    table = ReportTable(pd.DataFrame({"Antal": [1234.5]}, index=["Ærø"]), caption="En tabel", label="tbl-a")
+    appendix_table = ReportTable(pd.DataFrame({"x": [1]}), caption="Bilagstabellen")
+    meta = new_code_cell("report_metadata(...)", execution_count=1)
+    meta.outputs = [new_output("display_data", data={META_MIME: {"title": "Min titel"}})]
+    tcell = new_code_cell("ReportTable(...)", execution_count=2)
+    tcell.outputs = [new_output("execute_result", data=table._repr_mimebundle_(), execution_count=2)]
+    acell = new_code_cell("ReportTable(...)", execution_count=3)
+    acell.outputs = [new_output("display_data", data=appendix_table._repr_mimebundle_())]
+    bilag = new_markdown_cell("# Modeltabeller" + (" {.appendix}" if old else "") + "\n\nBilagstekst.")
+    if not old:
+        bilag.metadata["tags"] = ["appendix"]
+    nb = new_notebook()
+    nb.cells = [
+        meta,
+        new_markdown_cell("# Forord" + (" {.unnumbered}" if old else "") + "\n\nÆble og øl."),
+        new_markdown_cell("# Sammenfatning\n\nSe @tbl-a."),
+        tcell,
+        new_markdown_cell("# Resultater\n\n## Et afsnit\n\nTekst."),
+        new_markdown_cell("# Litteratur" + (" {.unnumbered}" if old else "") + "\n\n- En kilde."),
+        bilag,
+        acell,
+        new_markdown_cell("# Kørselsoplysninger\n\nMere."),
+    ]
+    return nb
+
+
+def _headings(html: str) -> list[str]:
+    from bs4 import BeautifulSoup
+
+    main = BeautifulSoup(html, "html.parser").find("main")
+    return [
+        " ".join(h.get_text(" ", strip=True).split())
+        for h in main.find_all(["h1", "h2"])
+        if not h.find_parent("nav")  # the table of contents' own title
+    ]
+
+
+@pytest.mark.parametrize("syntax", ["attributes", "tags"])
+def test_report_parts_are_numbered_as_in_the_report_style(syntax, tmp_path):
+    import typst
+    from pypdf import PdfReader
+
+    nb = _report_notebook(syntax)
+    html = to_html(nb, tmp_path / "r.html").read_text(encoding="utf-8")
+    assert _headings(html) == [
+        "Forord",
+        "1 Sammenfatning",
+        "2 Resultater",
+        "2.1 Et afsnit",
+        "Litteratur",
+        "Bilag 1 Modeltabeller",
+        "Bilag 2 Kørselsoplysninger",
+    ]
+    assert "{" not in " ".join(_headings(html))
+    assert re.search(r"Bilagstabel\s+B1\.1", html)
+    assert '<a href="#tbl-a">Tabel 1.1</a>' in html
+    main = to_typst(nb, tmp_path / "build")
+    pdf = typst.compile(str(main), root=str(main.parent))
+    pages = [
+        " ".join(p.extract_text().split()).replace("\xa0", " ") for p in PdfReader(io.BytesIO(pdf)).pages
+    ]
+    text = " ".join(pages)
+    for piece in (
+        "1 Sammenfatning",
+        "2 Resultater",
+        "2.1 Et afsnit",
+        "Bilag 1 Modeltabeller",
+        "Bilag 2 Kørselsoplysninger",
+        "Bilagstabel B1.1 Bilagstabellen",
+        "Se Tabel 1.1",
+    ):
+        assert piece in text, piece
+    assert "1 Forord" not in text
+    assert "Litteratur" in text
+    assert "3 Litteratur" not in text
+    assert "{" not in text
+
+
+def test_old_and_new_heading_syntax_give_the_same_report(tmp_path):
+    html = {
+        s: to_html(_report_notebook(s), tmp_path / f"{s}.html").read_text(encoding="utf-8")
+        for s in ("attributes", "tags")
+    }
+    assert _headings(html["attributes"]) == _headings(html["tags"])
+    typ = {
+        s: to_typst(_report_notebook(s), tmp_path / s).read_text(encoding="utf-8")
+        for s in ("attributes", "tags")
+    }
+    assert typ["attributes"] == typ["tags"]
+
+
+def test_contents_follow_the_forord_on_its_page(tmp_path):
+    import typst
+    from pypdf import PdfReader
+
+    prepared = prepare_notebook(_report_notebook("tags"))
+    tagged = [i for i, c in enumerate(prepared.cells) if "toc" in c.metadata.get("tags", [])]
+    assert len(tagged) == 1
+    assert prepared.cells[tagged[0] + 1].source.startswith("# Sammenfatning")
+    assert prepared.metadata["kommunebench"]["toc_cell"] is True
+    main = to_typst(_report_notebook("tags"), tmp_path / "build")
+    pdf = typst.compile(str(main), root=str(main.parent))
+    pages = [p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages]
+    assert "Forord" in pages[1]
+    assert "Indhold" in pages[1]
+    assert pages[1].index("Forord") < pages[1].index("Indhold")
+    assert "Sammenfatning" in pages[2]  # the main matter starts on the next page
+    nb = _report_notebook("tags")
+    html = to_html(nb, tmp_path / "r.html").read_text(encoding="utf-8")
+    assert html.index("Æble og øl") < html.index('class="kb-toc"') < html.index("Sammenfatning</h1>")
+    again = to_html(nb, tmp_path / "r2.html").read_text(encoding="utf-8")
+    assert again == html  # the inserted cell has a fixed id
+
+
+def test_a_short_introduction_keeps_with_what_follows():
+    assert "#block(sticky: true)[Kort indledning.]" in md2typst("# Kapitel\n\nKort indledning.")
+    assert "sticky" not in md2typst("# Kapitel\n\nFørste afsnit.\n\nAndet afsnit.")
+    assert "sticky" not in md2typst("Bare tekst.")
+    assert "sticky" not in md2typst("# Kapitel\n\n" + "Lang tekst. " * 80)

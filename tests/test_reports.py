@@ -298,3 +298,72 @@ def test_papermill_run_directly_refuses_an_unknown_parameter(register_dir, tmp_p
     nb = nbformat.read(out, as_version=4)
     executed = [c for c in nb.cells if c.cell_type == "code" and c.get("execution_count")]
     assert len(executed) <= 3  # parameters, injected parameters, the validating cell: nothing after it
+
+
+# --------------------------------------------------------------------------- page layout and Bilag
+_MACHINE_PATHS = ("/work/", "/tmp/", "/home/", "/root/", "/private/", str(Path.home()) + "/")
+_ENGLISH_LABELS = ("run manifest", "Seed", "Input:", "Version:", "Parameter:", "Tid:")
+
+
+def test_reports_show_no_machine_paths(run, pdf_pages):
+    """Where a report was made (the register folder, the run's cache) stays in manifest.json."""
+    for key, folder in _folders(run[0]).items():
+        pdf = " ".join(pdf_pages[key])
+        html = (folder / "report.html").read_text(encoding="utf-8")
+        for marker in (*_MACHINE_PATHS, str(run[0])):
+            assert marker not in pdf, (key, marker)
+            assert marker not in html, (key, marker)
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        assert any(Path(k).is_absolute() for k in manifest["inputs"])  # the full detail is kept there
+
+
+def test_bilag_is_in_danish_and_lists_every_parameter(run, pdf_pages):
+    from analysis.report.notebook import notebook_path
+    from analysis.report.params import notebook_parameters
+
+    kinds = {"01": "national", "02": "tradeoff", "case": "case"}
+    for key, folder in _folders(run[0]).items():
+        pdf = " ".join(pdf_pages[key])
+        bilag = pdf[pdf.rindex("Kørselsoplysninger") :]
+        for label in _ENGLISH_LABELS:
+            assert label not in pdf, (key, label)
+            assert label not in _text(folder / "report.html"), (key, label)
+        for label in (
+            "Startværdi for tilfældige tal",
+            "Inddata",
+            "Tidsforbrug",
+            "Ikke-gemte ændringer i koden",
+        ):
+            assert label in bilag, (key, label)
+        flat = re.sub(r"\s+", "", bilag)  # a label may wrap in its cell
+        for name in notebook_parameters(notebook_path(kinds[key])):
+            assert f"({name})" in flat or name in flat, (key, name)
+
+
+def test_tables_are_not_hyphenated(run, pdf_pages):
+    """Every longer word of every table's header and cells is whole in the PDF's text."""
+    from bs4 import BeautifulSoup
+
+    for key, folder in _folders(run[0]).items():
+        pdf = " ".join(pdf_pages[key])
+        nb = nbformat.read(folder / "notebook.ipynb", as_version=4)
+        words: set[str] = set()
+        for cell in nb.cells:
+            for out in cell.get("outputs", []):
+                page = out.get("data", {}).get("text/html", "")
+                for table in BeautifulSoup(page, "html.parser").find_all("table"):
+                    for th in table.find_all(["th", "td"]):
+                        words |= {w for w in re.split(r"[\s/\-–()]+", th.get_text(" ")) if len(w) >= 7}
+        assert words, key
+        missing = sorted(w for w in words if w not in pdf)
+        assert not missing, (key, missing)
+
+
+def test_front_matter_shares_a_page_and_chapters_follow_on(pdf_pages):
+    """Forord and Indhold on one page after the cover; the main matter starts on the next, and
+    a chapter follows the one before on the same page (no page of its own for each)."""
+    for key, pages in pdf_pages.items():
+        assert "Forord" in pages[1], key
+        assert "Indhold" in pages[1], key
+        assert "1 Sammenfatning" in pages[2], key
+        assert "2 Indledning" in pages[2], key

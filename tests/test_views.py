@@ -19,6 +19,7 @@ from analysis.data.sources import Provenance
 from analysis.report import figures, labels, narrative, views
 from analysis.report.fmt import ReportFigure, ReportTable, rank_interval, typst_escape
 from analysis.report.labels import BENEFIT_LABELS as LABELS
+from analysis.report.manifest import display_path
 from analysis.report.theme import ACCENT
 from tests.conftest import make_report
 
@@ -200,8 +201,8 @@ def test_source_line_says_synthetic(shown, name):
 def test_manifest_says_synthetic(shown, bm):
     rows = dict(shown["manifest_view"].rows)
     assert rows["Syntetiske data"] == "ja"
-    assert rows["Seed"] == str(bm.params.seed)
-    assert rows["Parameter: publisher"] == "Testforlaget"
+    assert rows["Startværdi for tilfældige tal (seed)"] == str(bm.params.seed)
+    assert rows["Udgiver (publisher)"] == "Testforlaget"
 
 
 def test_real_data_name_their_source(bm):
@@ -496,15 +497,14 @@ def test_comparison_codes_never_include_the_case_among_peers(bm):
 def test_manifest_shows_the_recorded_input_hashes(bm):
     rows = dict(views.manifest_view(make_report(bm)).rows)
     for path, sha in bm.provenance.inputs.items():
-        name = path.rsplit("/", 1)[-1]
-        assert rows[f"Input: {name}"] == f"sha256 {sha[:16]}…"
+        assert rows[display_path(path)] == f"sha256 {sha[:16]}…"
 
 
 def test_manifest_does_not_need_the_register_files(bm, tmp_path):
     gone = str(tmp_path / "moved" / "persons.parquet")
     moved = dataclasses.replace(bm, provenance=dataclasses.replace(bm.provenance, inputs={gone: "ab" * 32}))
     rows = dict(views.manifest_view(make_report(moved)).rows)
-    assert rows["Input: persons.parquet"] == "sha256 " + "ab" * 8 + "…"
+    assert rows["persons.parquet"] == "sha256 " + "ab" * 8 + "…"  # outside the project: the name only
 
 
 def test_tradeoff_views_follow_the_chosen_sides(small_benchmark):

@@ -32,6 +32,7 @@ import html
 import io
 import math
 import numbers
+import re
 from collections.abc import Callable, Mapping
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -162,8 +163,25 @@ def date_da(d: _dt.date | str | None = None) -> str:
     return f"{d.day}. {MONTHS_DA[d.month - 1]} {d.year}"
 
 
-# --------------------------------------------------------------------------- Typst text
 # --------------------------------------------------------------------------- display objects
+# A formatted number as the tables show it: "1.234,5", "−0,8", "+12", "12,3 pct.", "0,4 pct.-point",
+# a rank interval "3–7", a number with its interval "10 (4–45)", or the missing-value dash.
+_NUM = r"[+\-−]?\d[\d.]*(?:,\d+)?"
+_NUMERIC_CELL = re.compile(
+    rf"^(?:{_NUM}(?:\s*[–-]\s*{_NUM})?(?:\s*(?:pct\.(?:-point)?|%|s))?"
+    rf"(?:\s*\({_NUM}(?:\s*[–-]\s*{_NUM})?\))?|[–-])$"
+)
+
+
+def looks_numeric(text: str) -> bool:
+    """Whether a formatted table cell is a number (and belongs right-aligned).
+
+    >>> [looks_numeric(t) for t in ("1.234,5", "−0,8", "12,3 pct.", "3–7", "10 (4–45)", "Ærø")]
+    [True, True, True, True, True, False]
+    """
+    return bool(_NUMERIC_CELL.match(str(text).strip()))
+
+
 def _strip_prefix(text: str | None, prefix: str) -> str | None:
     if text is None:
         return None
@@ -233,6 +251,14 @@ class ReportTable:
     decimals
         Default decimals for float columns.
 
+    Notes
+    -----
+    Numeric columns — numeric dtype, or text that is all formatted numbers ("12,3 pct.",
+    "3–7", "10 (4–45)"; see :func:`looks_numeric`) — are right-aligned, with tabular figures.
+    In the PDF, columns are sized to their content and nothing is hyphenated; a long table
+    breaks across pages with its header row repeated. :meth:`from_sections` makes a table
+    with row headings ("Parametre", "Inddata", ...).
+
     Examples
     --------
     >>> t = ReportTable(pd.DataFrame({"Antal": [1234.4]}, index=["Nyborg"]), caption="Et eksempel")
@@ -271,10 +297,6 @@ class ReportTable:
         self.header: tuple[str, ...] = tuple(idx_names) + tuple(
             " ".join(map(str, c)) if isinstance(c, tuple) else str(c) for c in df.columns
         )
-        numeric = [
-            pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c]) for c in df.columns
-        ]
-        self.numeric: tuple[bool, ...] = (False,) * len(idx_names) + tuple(numeric)
         rows = []
         for key, rec in zip(df.index, df.itertuples(index=False, name=None), strict=True):
             keys = (key if isinstance(key, tuple) else (key,)) if index else ()
@@ -283,6 +305,48 @@ class ReportTable:
                 cells.append(str(formats[col](v)) if col in formats else default(v))
             rows.append(tuple(cells))
         self.rows: tuple[tuple[str, ...], ...] = tuple(rows)
+        k = len(idx_names)
+        numeric = []
+        for j, c in enumerate(df.columns):
+            if pd.api.types.is_bool_dtype(df[c]):
+                numeric.append(False)
+            elif pd.api.types.is_numeric_dtype(df[c]):
+                numeric.append(True)
+            else:
+                texts = [r[k + j] for r in rows if r[k + j].strip() not in ("", MISSING, "-")]
+                numeric.append(bool(texts) and all(looks_numeric(t) for t in texts))
+        self.numeric: tuple[bool, ...] = (False,) * k + tuple(numeric)
+        # row headings: position in ``rows`` -> heading shown before that row
+        self.groups: dict[int, str] = {}
+
+    @classmethod
+    def from_sections(
+        cls, sections: Mapping[str, pd.DataFrame], *, caption: str, **kwargs: Any
+    ) -> ReportTable:
+        """One table from several frames with the same columns, each under a row heading.
+
+        Examples
+        --------
+        >>> t = ReportTable.from_sections(
+        ...     {"Kørsel": pd.DataFrame({"Værdi": ["ja"]}, index=["Syntetiske data"]),
+        ...      "Parametre": pd.DataFrame({"Værdi": ["7"]}, index=["n_peers"])},
+        ...     caption="Kørselsoplysninger")
+        >>> t.groups
+        {0: 'Kørsel', 1: 'Parametre'}
+        """
+        frames = list(sections.values())
+        if not frames:
+            raise ValueError("ReportTable.from_sections: no sections")
+        columns = list(frames[0].columns)
+        if any(list(f.columns) != columns for f in frames):
+            raise ValueError("ReportTable.from_sections: every section must have the same columns")
+        table = cls(pd.concat(frames), caption=caption, **kwargs)
+        pos = 0
+        for title, frame in sections.items():
+            if len(frame):
+                table.groups[pos] = str(title)
+            pos += len(frame)
+        return table
 
     # ---- renderers
     def to_html(self) -> str:
@@ -293,13 +357,19 @@ class ReportTable:
             for h, n in zip(self.header, self.numeric, strict=True)
         )
         body = "".join(
-            "<tr>"
+            (
+                f'<tr class="kb-group"><th colspan="{len(self.header)}" scope="colgroup">'
+                f"{html.escape(self.groups[i])}</th></tr>"
+                if i in self.groups
+                else ""
+            )
+            + "<tr>"
             + "".join(
                 f'<td class="{"num" if n else "txt"}">{html.escape(c)}</td>'
                 for c, n in zip(r, self.numeric, strict=True)
             )
             + "</tr>"
-            for r in self.rows
+            for i, r in enumerate(self.rows)
         )
         return (
             f'<figure class="kb-table"{ident}><figcaption><span class="kb-num" data-kind="table">Tabel</span> '
@@ -309,16 +379,20 @@ class ReportTable:
         )
 
     def to_typst(self) -> str:
-        """The table as a Typst ``#figure(kind: table, ...)`` using ``kb-table`` from ``report.typ``."""
+        """The table as Typst: ``#kb-figure(kind: table, ...)`` around ``kb-table`` (``report.typ``)."""
         align = ", ".join("right" if n else "left" for n in self.numeric)
         head = ", ".join(f"[{typst_escape(h)}]" for h in self.header)
-        cells = ",\n  ".join(", ".join(f"[{typst_escape(c)}]" for c in r) for r in self.rows)
+        lines = []
+        for i, r in enumerate(self.rows):
+            if i in self.groups:
+                lines.append(f"kb-group[{typst_escape(self.groups[i])}],")
+            lines.append("(" + ", ".join(f"[{typst_escape(c)}]" for c in r) + ",),")
+        body = "".join(f"\n   {line}" for line in lines)
         notes = _notes_typst(self.note, self.source)
         label = f" <{self.label}>" if self.label else ""
         return (
             f"#kb-figure(kind: table, caption: [{typst_escape(self.caption)}]{', ' + notes if notes else ''},\n"
-            f" table(columns: {len(self.header)}, align: ({align},),\n"
-            f"  table.header({head}),\n  {cells}{',' if cells else ''}\n  table.hline(stroke: 0.8pt),\n))"
+            f" kb-table(align: ({align},),\n  header: ({head},),\n  rows: ({body}\n  ),\n))"
             f"{label}\n"
         )
 

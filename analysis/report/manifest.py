@@ -12,10 +12,11 @@ import datetime as _dt
 import json
 import os
 import platform
+import re
 import subprocess
 from collections.abc import Iterable, Mapping
 from importlib import metadata
-from pathlib import Path
+from pathlib import Path, PureWindowsPath
 from typing import Any
 
 import pandas as pd
@@ -25,11 +26,14 @@ from analysis.core.paths import PACKAGE_DIR
 
 __all__ = [
     "MANIFEST_KEYS",
+    "PARAMETER_LABELS",
     "PACKAGES",
     "build_manifest",
+    "display_path",
     "file_sha256",
     "git_info",
     "manifest_frame",
+    "manifest_sections",
     "manifest_table",
     "package_versions",
     "read_manifest",
@@ -170,36 +174,181 @@ def read_manifest(path: str | os.PathLike[str]) -> dict[str, Any]:
         return json.load(fh)
 
 
-def manifest_frame(manifest: Mapping[str, Any]) -> pd.DataFrame:
-    """The manifest as a two-column frame (Oplysning, Værdi) for the Bilag."""
-    rows: list[tuple[str, str]] = []
+# Danish labels of the report parameters in the Bilag (the notebook's name in brackets).
+PARAMETER_LABELS: dict[str, str] = {
+    "municipality": "Kommune",
+    "cases": "Fremhævede kommuner",
+    "n_peers": "Antal sammenligningskommuner",
+    "data": "Datakilde",
+    "period": "Periode",
+    "year": "År",
+    "benefits": "Ydelsesgrupper",
+    "spec": "Modelspecifikation",
+    "draws": "Antal simulerede træk",
+    "seed": "Startværdi for tilfældige tal",
+    "publisher": "Udgiver",
+    "cache": "Gemt benchmark",
+    "side_a": "Ydelser på den ene side",
+    "side_b": "Ydelser på den anden side",
+    "synthetic": "Syntetiske data",
+}
+TIMING_LABELS: dict[str, str] = {
+    "validate": "Kontrol af parametre",
+    "load": "Indlæsning af data",
+    "fit": "Estimation af modellen",
+    "history": "Placering over tid",
+    "yardsticks": "Andre målestokke",
+    "execute": "Kørsel af notesbogen",
+    "html": "HTML-rapport",
+    "pdf": "PDF-rapport",
+    "total": "I alt",
+}
+DATA_LABELS: dict[str, str] = {
+    "public": "Offentlige data (indbygget i pakken)",
+    "synthetic": "Syntetisk Danmark (syntetisk register)",
+}
+_ABSOLUTE = re.compile(r"^(?:/|~|[A-Za-z]:[\\/]|\\\\)")
+
+
+def display_path(path: str | os.PathLike[str]) -> str:
+    """A file or folder as the Bilag shows it: relative to the project when inside it, else its name.
+
+    The rendered report never shows where it was made (``/home/…``, ``/tmp/…``): the full
+    path is kept in ``manifest.json`` only.
+
+    Examples
+    --------
+    >>> display_path("/somewhere/else/register/persons.parquet")
+    'persons.parquet'
+    >>> display_path("data/raw/statbank/AUP02.csv")
+    'data/raw/statbank/AUP02.csv'
+    """
+    from analysis.core.paths import project_root
+
+    text = str(path)
+    if not _ABSOLUTE.match(text):
+        return Path(text).as_posix()
+    if re.match(r"^(?:[A-Za-z]:[\\/]|\\\\)", text):  # a Windows path, seen from elsewhere
+        return PureWindowsPath(text).name or text
+    p = Path(text).expanduser()
+    try:
+        return p.resolve().relative_to(project_root().resolve()).as_posix()
+    except (ValueError, OSError):
+        return p.name or text
+
+
+def _value(v: Any) -> str:
+    """A parameter value for the Bilag: paths shortened, an empty value shown as not given."""
+    if v is None or v == "":
+        return "– (ikke angivet)"
+    if isinstance(v, bool):
+        return "ja" if v else "nej"
+    if isinstance(v, str):
+        parts = [display_path(x.strip()) if _ABSOLUTE.match(x.strip()) else x for x in v.split(",")]
+        return ",".join(parts)
+    return json.dumps(v, ensure_ascii=False)
+
+
+def _created(value: Any) -> str:
+    """``2026-11-30T09:25:46+00:00`` as "30. november 2026 kl. 09.25 (UTC)"."""
+    from analysis.report.fmt import date_da
+
+    try:
+        t = _dt.datetime.fromisoformat(str(value))
+    except ValueError:
+        return str(value or "–")
+    return f"{date_da(t.date())} kl. {t:%H.%M} (UTC)"
+
+
+def _data_source(manifest: Mapping[str, Any]) -> str | None:
+    source = manifest.get("data_source")
+    if source:
+        return str(source)
+    data = manifest.get("parameters", {}).get("data")
+    if data is None:
+        return None
+    if data in DATA_LABELS:
+        return DATA_LABELS[data]
+    if data == "":
+        return "Standarddata (offentlige data)"
+    return f"Register i mappen {display_path(data)}"
+
+
+def manifest_sections(manifest: Mapping[str, Any]) -> dict[str, pd.DataFrame]:
+    """The manifest for the Bilag: sections of (Oplysning, Værdi), all in Danish.
+
+    Sections: "Kørsel" (code version, time, Python, synthetic data, seed), "Parametre" (every
+    parameter, named in Danish with the notebook's name in brackets), "Inddata" (the data
+    source and each input file — relative to the project, or just its name — with the start of
+    its sha256), "Programversioner" and "Tidsforbrug". No absolute path of the machine that
+    made the report is shown; ``manifest.json`` keeps the full detail.
+    """
+
+    def frame(rows: list[tuple[str, str]]) -> pd.DataFrame:
+        return pd.DataFrame(rows, columns=["Oplysning", "Værdi"]).set_index("Oplysning")
+
     git = manifest.get("git", {})
     dirty = git.get("dirty")
-    dirty_text = "ukendt" if dirty == "unknown" else ("ja" if dirty else "nej")
-    rows.append(("Git-version (SHA)", str(git.get("sha", "unknown"))))
-    rows.append(("Ikke-committede ændringer", dirty_text))
-    rows.append(("Oprettet (UTC)", str(manifest.get("created", ""))))
-    rows.append(("Python", str(manifest.get("python", ""))))
+    params = dict(manifest.get("parameters", {}))
+    run: list[tuple[str, str]] = [
+        ("Kodeversion (git-commit)", str(git.get("sha", "unknown")).replace("unknown", "ukendt")),
+        (
+            "Ikke-gemte ændringer i koden",
+            "ukendt" if dirty in (None, "unknown") else ("ja" if dirty else "nej"),
+        ),
+        ("Kørt", _created(manifest.get("created"))),
+        ("Python-version", str(manifest.get("python", ""))),
+    ]
     syn = manifest.get("synthetic")
-    rows.append(("Syntetiske data", "ukendt" if syn is None else ("ja" if syn else "nej")))
-    rows.append(("Seed", "–" if manifest.get("seed") is None else str(manifest["seed"])))
-    for k, v in manifest.get("parameters", {}).items():
-        rows.append((f"Parameter: {k}", json.dumps(v, ensure_ascii=False) if not isinstance(v, str) else v))
-    for k, v in manifest.get("versions", {}).items():
-        rows.append((f"Version: {k}", str(v)))
+    run.append(("Syntetiske data", "ukendt" if syn is None else ("ja" if syn else "nej")))
+    if "seed" not in params:
+        seed = manifest.get("seed")
+        run.append(("Startværdi for tilfældige tal (seed)", "–" if seed is None else str(seed)))
+    sections = {"Kørsel": frame(run)}
+    if params:
+        rows = []
+        for k, v in params.items():
+            label = PARAMETER_LABELS.get(k)
+            rows.append((f"{label} ({k})" if label else k, _value(v)))
+        sections["Parametre"] = frame(rows)
+    inputs: list[tuple[str, str]] = []
+    source = _data_source(manifest)
+    if source:
+        inputs.append(("Datakilde", source))
     for k, v in manifest.get("inputs", {}).items():
-        rows.append((f"Input: {Path(k).name}", f"sha256 {v[:16]}…"))
-    for k, v in manifest.get("timings", {}).items():
-        rows.append((f"Tid: {k}", f"{v:.2f} s".replace(".", ",")))
-    return pd.DataFrame(rows, columns=["Oplysning", "Værdi"]).set_index("Oplysning")
+        digest = str(v).removeprefix("sha256:")
+        inputs.append((display_path(k), f"sha256 {digest[:16]}…"))
+    if inputs:
+        sections["Inddata"] = frame(inputs)
+    versions = [
+        (str(k), str(v).replace("not installed", "ikke installeret"))
+        for k, v in manifest.get("versions", {}).items()
+    ]
+    if versions:
+        sections["Programversioner"] = frame(versions)
+    timings = [
+        (TIMING_LABELS.get(k, k), f"{v:.2f} s".replace(".", ","))
+        for k, v in manifest.get("timings", {}).items()
+    ]
+    if timings:
+        sections["Tidsforbrug"] = frame(timings)
+    return sections
 
 
-def manifest_table(manifest: Mapping[str, Any], *, caption: str = "Kørselsoplysninger (run manifest)") -> Any:
-    """The manifest as a :class:`~analysis.report.fmt.ReportTable` for the Bilag."""
+def manifest_frame(manifest: Mapping[str, Any]) -> pd.DataFrame:
+    """The manifest as one two-column frame (Oplysning, Værdi), sections one after another."""
+    return pd.concat(list(manifest_sections(manifest).values()))
+
+
+def manifest_table(manifest: Mapping[str, Any], *, caption: str = "Kørselsoplysninger") -> Any:
+    """The manifest as a :class:`~analysis.report.fmt.ReportTable` for the Bilag, in sections."""
     from analysis.report.fmt import ReportTable
 
-    return ReportTable(
-        manifest_frame(manifest),
+    return ReportTable.from_sections(
+        manifest_sections(manifest),
         caption=caption,
-        note="Input-filer er identificeret ved deres sha256-kontrolsum. Den fulde liste står i manifest.json.",
+        note=(
+            "Inddatafilerne er identificeret ved begyndelsen af deres sha256-kontrolsum. "
+            "Den fulde kontrolsum og filernes placering står i manifest.json ved siden af rapporten."
+        ),
     )

@@ -1,12 +1,20 @@
 """Markdown and HTML tables to Typst markup, and Quarto-style cell options.
 
 The converter walks mistune's abstract syntax tree (mistune 3 ships with nbconvert), so no
-pandoc is needed. It covers what report notebooks use: headings (with ``{.unnumbered}``,
-``{-}``, ``{.appendix}`` and ``{#label}`` attributes), paragraphs, emphasis, strong, strike,
+pandoc is needed. It covers what report notebooks use: headings, paragraphs, emphasis, strong, strike,
 inline code, code blocks, links, bullet and numbered lists, block quotes, rules, pipe tables
 and HTML tables (pandas ``DataFrame.to_html`` output, via BeautifulSoup). Cross-references
 written ``@fig-x``/``@tbl-x``/``@sec-x`` are passed through. TeX math is not converted (it is
 printed literally).
+
+Headings and the report's parts
+-------------------------------
+A report notebook stays clean to read in Jupyter: the chapters named in
+:data:`UNNUMBERED_HEADINGS` ("Forord", "Litteratur", ...) are recognised by name and left
+unnumbered, and the Bilag starts at the markdown cell tagged ``appendix`` (cell metadata
+``"tags": ["appendix"]``; see :func:`mark_headings`). The older attribute syntax written in
+the heading — ``# Forord {.unnumbered}``, ``{-}``, ``{.appendix}``, ``{#sec-label}`` — works
+as well.
 """
 
 from __future__ import annotations
@@ -17,7 +25,21 @@ from typing import Any
 
 import yaml
 
-__all__ = ["Heading", "html2typst", "md2typst", "parse_cell_options", "parse_heading"]
+__all__ = [
+    "APPENDIX_TAG",
+    "UNNUMBERED_HEADINGS",
+    "Heading",
+    "html2typst",
+    "mark_headings",
+    "md2typst",
+    "parse_cell_options",
+    "parse_heading",
+]
+
+# Chapters that are never numbered, recognised by their name (a level-1 heading).
+UNNUMBERED_HEADINGS = ("Forord", "Indhold", "Litteratur", "Referencer", "Litteraturliste")
+# The tag of the markdown cell where the Bilag (appendix) starts.
+APPENDIX_TAG = "appendix"
 
 _REF = re.compile(r"@((?:fig|tbl|sec)-[A-Za-z0-9_\-]*[A-Za-z0-9])")
 _ATTRS = re.compile(r"\s*\{([^{}]*)\}\s*$")
@@ -97,16 +119,61 @@ class Heading:
     label: str | None = None
 
 
-def parse_heading(text: str) -> Heading:
-    """Split ``"Forord {.unnumbered #sec-forord}"`` into text and attributes."""
+def parse_heading(text: str, level: int | None = None) -> Heading:
+    """Split ``"Forord {.unnumbered #sec-forord}"`` into text and attributes.
+
+    With ``level=1``, a chapter named in :data:`UNNUMBERED_HEADINGS` ("Forord",
+    "Litteratur", ...) is unnumbered without any attribute.
+    """
     m = _ATTRS.search(text)
-    if not m:
-        return Heading(text.strip())
-    attrs = m.group(1).split()
+    attrs = m.group(1).split() if m else []
+    body = (text[: m.start()] if m else text).strip()
     label = next((a[1:] for a in attrs if a.startswith("#")), None)
     appendix = ".appendix" in attrs
     numbered = not ({".unnumbered", "-"} & set(attrs))
-    return Heading(text[: m.start()].strip(), numbered=numbered, appendix=appendix, label=label)
+    if level == 1 and body.casefold() in {h.casefold() for h in UNNUMBERED_HEADINGS}:
+        numbered = False
+    return Heading(body, numbered=numbered, appendix=appendix, label=label)
+
+
+_ATX = re.compile(r"^( {0,3}#{1,6})[ \t]+(.*?)[ \t#]*$")
+_FENCE = re.compile(r"^ {0,3}(```|~~~)")
+
+
+def mark_headings(source: str, *, appendix: bool = False) -> tuple[str, bool]:
+    r"""Mark the first heading of a markdown cell as the start of the Bilag.
+
+    The renderer calls this for a cell tagged ``appendix``: the cell's first heading gets the
+    ``{.appendix}`` attribute (merged into any attributes it has). Returns the new source and
+    whether a heading was found (if not, the next cell's first heading starts the Bilag).
+
+    >>> mark_headings("# Modellens koefficienter\n\nTekst.", appendix=True)
+    ('# Modellens koefficienter {.appendix}\n\nTekst.', True)
+    """
+    if not appendix:
+        return source, False
+    lines = source.split("\n")
+    fenced = False
+    for i, line in enumerate(lines):
+        if _FENCE.match(line):
+            fenced = not fenced
+        if fenced:
+            continue
+        m = _ATX.match(line)
+        if not m:
+            continue
+        text = m.group(2)
+        a = _ATTRS.search(text)
+        if a:
+            attrs = a.group(1).split()
+            if ".appendix" not in attrs:
+                attrs.append(".appendix")
+            text = f"{text[: a.start()].rstrip()} {{{' '.join(attrs)}}}"
+        else:
+            text = f"{text} {{.appendix}}"
+        lines[i] = f"{m.group(1)} {text}"
+        return "\n".join(lines), True
+    return source, False
 
 
 # --------------------------------------------------------------------------- markdown
@@ -164,13 +231,22 @@ def _table_md(node: dict[str, Any]) -> str:
     align = ", ".join(
         {"right": "right", "center": "center"}.get(c["attrs"].get("align") or "", "left") for c in head_cells
     )
-    parts = [f"table(columns: {ncol}, align: ({align},),"]
-    parts.append("  table.header(" + ", ".join(f"[{_inline(c['children'])}]" for c in head_cells) + "),")
-    for row in body["children"] if body else []:
-        parts.append("  " + ", ".join(f"[{_inline(c['children'])}]" for c in row["children"]) + ",")
-    parts.append("  table.hline(stroke: 0.8pt),")
-    parts.append(")")
-    return "#" + "\n".join(parts)
+    header = [f"[{_inline(c['children'])}]" for c in head_cells]
+    rows = [
+        [f"[{_inline(c['children'])}]" for c in row["children"]] for row in (body["children"] if body else [])
+    ]
+    if ncol == 0:
+        return ""
+    return "#" + _kb_table(align, header, rows)
+
+
+def _kb_table(align: str, header: list[str], rows: list[list[str]]) -> str:
+    """``kb-table(...)`` (report.typ): sized to its content, never hyphenated, header repeated."""
+    lines = [f"kb-table(align: ({align},),", "  header: (" + ", ".join(header) + ",),", "  rows: ("]
+    lines += ["    (" + ", ".join(r) + ",)," for r in rows]
+    lines.append("  ),")
+    lines.append(")")
+    return "\n".join(lines)
 
 
 def _blocks(nodes: list[dict[str, Any]], *, in_list: bool = False) -> list[str]:
@@ -180,8 +256,8 @@ def _blocks(nodes: list[dict[str, Any]], *, in_list: bool = False) -> list[str]:
         if t == "blank_line":
             continue
         if t == "heading":
-            h = parse_heading(_plain(n["children"]))
             level = int(n["attrs"]["level"])
+            h = parse_heading(_plain(n["children"]), level)
             body = _text(h.text)
             label = f" <{h.label}>" if h.label else ""
             prefix = "#show: kb-appendix\n" if h.appendix else ""
@@ -223,14 +299,32 @@ def _plain(nodes: list[dict[str, Any]]) -> str:
 _MD = None
 
 
+_STICKY_INTRO = 600  # characters: a shorter paragraph ending a cell right after a heading
+
+
 def md2typst(source: str) -> str:
-    """Convert markdown (a notebook's markdown cell or a ``text/markdown`` output) to Typst."""
+    """Convert markdown (a notebook's markdown cell or a ``text/markdown`` output) to Typst.
+
+    A cell that ends with a heading and one short paragraph — a chapter's introduction to
+    the figure or table that follows — keeps that paragraph with what follows (a sticky
+    block), so the heading and its introduction never stand alone at the foot of a page.
+    """
     global _MD
     if _MD is None:
         import mistune
 
         _MD = mistune.create_markdown(renderer=None, plugins=["table", "strikethrough"])
-    return "\n\n".join(b for b in _blocks(_MD(source)) if b.strip()) + "\n"
+    nodes = [n for n in _MD(source) if n["type"] != "blank_line"]
+    blocks = _blocks(nodes)
+    if (
+        len(nodes) >= 2
+        and len(blocks) == len(nodes)
+        and nodes[-2]["type"] == "heading"
+        and nodes[-1]["type"] == "paragraph"
+        and len(_plain(nodes[-1]["children"])) <= _STICKY_INTRO
+    ):
+        blocks[-1] = f"#block(sticky: true)[{blocks[-1]}]"
+    return "\n\n".join(b for b in blocks if b.strip()) + "\n"
 
 
 # --------------------------------------------------------------------------- HTML tables
@@ -295,15 +389,23 @@ def html2typst(source: str) -> str:
             args = (f"colspan: {cs}, " if cs > 1 else "") + (f"rowspan: {rs}, " if rs > 1 else "")
             return f"table.cell({args.rstrip(', ')})[{_text(text)}]"
 
-        lines = [f"#table(columns: {ncol}, align: ({align},),"]
-        if head_rows:
-            head = [c for tr, r in zip(rows, grid_rows, strict=True) if tr in head_rows for c in r]
-            lines.append("  table.header(" + ", ".join(cell_markup(*c) for c in head) + "),")
-        for cells in body_rows:
-            lines.append("  " + ", ".join(cell_markup(*c) for c in cells) + ",")
-        lines.append("  table.hline(stroke: 0.8pt),")
-        lines.append(")")
-        tbl = "\n".join(lines)
+        head = [c for tr, r in zip(rows, grid_rows, strict=True) if tr in head_rows for c in r]
+        spans = any(cs > 1 or rs > 1 for r in grid_rows for _, cs, rs in r)
+        if len(head_rows) == 1 and not spans and all(len(r) == ncol for r in grid_rows):
+            # the plain case: a table sized to its content (kb-table in report.typ)
+            tbl = "#" + _kb_table(
+                align, [cell_markup(*c) for c in head], [[cell_markup(*c) for c in r] for r in body_rows]
+            )
+        else:
+            # merged cells or several header rows: Typst's own column sizing
+            lines = [f"#table(columns: {ncol}, align: ({align},),"]
+            if head_rows:
+                lines.append("  table.header(" + ", ".join(cell_markup(*c) for c in head) + "),")
+            for cells in body_rows:
+                lines.append("  " + ", ".join(cell_markup(*c) for c in cells) + ",")
+            lines.append("  table.hline(stroke: 0.8pt),")
+            lines.append(")")
+            tbl = "\n".join(lines)
         if caption is not None:
             tbl = f"#figure(kind: table, caption: [{_text(caption.get_text(' ', strip=True))}], {tbl[1:]})"
         out.append(tbl)

@@ -43,7 +43,9 @@ from analysis.report.document import FIELDS, META_MIME
 from analysis.report.fmt import date_da
 from analysis.report.manifest import build_manifest, write_manifest
 from analysis.report.markup import (
+    APPENDIX_TAG,
     html2typst,
+    mark_headings,
     md2typst,
     parse_cell_options,
     parse_heading,
@@ -98,16 +100,27 @@ def prepare_notebook(nb: nbformat.NotebookNode | str | os.PathLike[str]) -> nbfo
     - ``#| key: value`` cell options move into ``cell.metadata`` (and out of the source);
     - outputs of :data:`~analysis.report.document.META_MIME` (from ``report_metadata``)
       are harvested into ``metadata.kommunebench`` and removed;
+    - the markdown cell tagged ``appendix`` gets ``{.appendix}`` on its first heading (the
+      Bilag starts there; see :func:`~analysis.report.markup.mark_headings`);
+    - without a cell tagged ``toc``, the table of contents goes after the "Forord" (before
+      the next chapter), or first when there is no Forord;
     - ``metadata.kommunebench`` gets defaults (title "Rapport", today's date in Danish) and
-      the flag ``toc_cell`` when a cell is tagged ``toc``.
+      the flag ``toc_cell`` when the table of contents has a place among the cells.
     """
     nb = copy.deepcopy(_read(nb))
     kb: dict[str, Any] = {"title": "Rapport", "date": date_da()}
     kb.update({k: v for k, v in dict(nb.metadata.get("kommunebench", {})).items()})
-    toc_cell = False
+    toc_cell = any("toc" in c.get("metadata", {}).get("tags", []) for c in nb.cells)
+    if not toc_cell:
+        toc_cell = _toc_after_forord(nb)
+    appendix_pending = False
     for i, cell in enumerate(nb.cells):
-        if "toc" in cell.get("metadata", {}).get("tags", []):
-            toc_cell = True
+        if cell.cell_type == "markdown":
+            tagged = APPENDIX_TAG in cell.get("metadata", {}).get("tags", [])
+            if tagged or appendix_pending:
+                cell.source, found = mark_headings(cell.source, appendix=True)
+                appendix_pending = not found
+            continue
         if cell.cell_type != "code":
             continue
         try:
@@ -129,6 +142,36 @@ def prepare_notebook(nb: nbformat.NotebookNode | str | os.PathLike[str]) -> nbfo
     kb["toc_cell"] = toc_cell
     nb.metadata["kommunebench"] = kb
     return nb
+
+
+def _level1_headings(cell: Any) -> list[str]:
+    if cell.cell_type != "markdown":
+        return []
+    return [m.group(1).strip() for m in re.finditer(r"(?m)^ {0,3}#[ \t]+(.+?)[ \t#]*$", cell.source)]
+
+
+def _toc_after_forord(nb: nbformat.NotebookNode) -> bool:
+    """Insert an empty markdown cell tagged ``toc`` before the first chapter after "Forord".
+
+    Returns whether it did (there is a Forord followed by another chapter).
+    """
+    from nbformat.v4 import new_markdown_cell
+
+    forord = None
+    for i, cell in enumerate(nb.cells):
+        heads = [parse_heading(h, 1).text.casefold() for h in _level1_headings(cell)]
+        if forord is None:
+            if "forord" in heads:
+                forord = i
+                if len(heads) > heads.index("forord") + 1:
+                    return False  # the next chapter in the same cell: leave the default
+            continue
+        if heads:
+            toc = new_markdown_cell("", id="kommunebench-toc")  # a fixed id: the same HTML every run
+            toc.metadata["tags"] = ["toc"]
+            nb.cells.insert(i, toc)
+            return True
+    return False
 
 
 # --------------------------------------------------------------------------- exporters
@@ -235,17 +278,18 @@ def _finish_html(page: str) -> str:
             if el.get("id"):
                 refs[el["id"]] = f"{word} {number}"
             continue
-        h = parse_heading(el.get_text())
+        level = int(el.name[1])
+        h = parse_heading(el.get_text(), level)
         # strip the {...} attributes from the last text node
-        if h.text != el.get_text().strip():
+        if re.search(r"\{[^{}]*\}\s*$", el.get_text()):
             for node in reversed(list(el.find_all(string=True))):
                 if "{" in node:
                     node.replace_with(NavigableString(re.sub(r"\s*\{[^{}]*\}\s*$", "", str(node))))
                     break
-        level = int(el.name[1])
         if h.appendix:
             appendix = True
             levels = [0, 0, 0]
+            el["class"] = [*el.get("class", []), "kb-newpage"]  # the Bilag starts on a new page (print)
         number = ""
         if h.numbered:
             levels[level - 1] += 1
@@ -253,6 +297,8 @@ def _finish_html(page: str) -> str:
                 levels[k] = 0
             if level == 1:
                 counters = dict.fromkeys(counters, 0)
+                if levels[0] == 1 and "kb-newpage" not in el.get("class", []):
+                    el["class"] = [*el.get("class", []), "kb-newpage"]  # the main matter, likewise
             parts = [str(x) for x in levels[:level]]
             number = (
                 (f"Bilag {parts[0]}" if level == 1 else "B" + ".".join(parts))
