@@ -300,9 +300,9 @@ class ReportParameters(RunParameters):
     cache: str = ""
     municipality: Municipality | None = None
     n_peers: int = 7
-    cases: tuple[Municipality, ...] = ()
-    side_a: tuple[str, ...] = ()
-    side_b: tuple[str, ...] = ()
+    cases: tuple[Municipality, ...] = (lookup("København"), lookup("Nyborg"))
+    side_a: tuple[str, ...] = ("kontanthjaelp",)
+    side_b: tuple[str, ...] = ("foertidspension",)
 
     @field_validator("publisher", mode="before")
     @classmethod

@@ -892,6 +892,9 @@ def manifest_view(r: Report) -> ReportTable:
 
     bm = r.bm
     params = r.params.notebook_values(r.declared)
+    if "side_a" in params and bm.tradeoff is not None and bm.tradeoff.test is not None:
+        params["side_a"] = ",".join(bm.tradeoff.test.side_a)  # the sides actually analysed
+        params["side_b"] = ",".join(bm.tradeoff.test.side_b)
     params["period"] = bm.period
     params["benefits"] = bm.benefit_set.name
     manifest = build_manifest(
@@ -899,6 +902,11 @@ def manifest_view(r: Report) -> ReportTable:
         seed=int(bm.params.seed),
         synthetic=bm.synthetic,
         timings=dict(bm.timings),
+        extra={
+            "data_source": "Syntetisk Danmark (syntetisk register)"
+            if bm.synthetic
+            else labels.data_label(bm.provenance)
+        },
     )
     # The sha256 recorded when the benchmark was built, not a fresh hash of the files: a saved
     # benchmark can outlive or predate changes to its input files.
