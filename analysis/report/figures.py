@@ -201,19 +201,24 @@ def _crossings(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return (orient(a0, a1, b0) * orient(a0, a1, b1) < 0) & (orient(b0, b1, a0) * orient(b0, b1, a1) < 0)
 
 
-def _adjust(ax: Any, texts: list[Any], targets: np.ndarray, pts: np.ndarray, segs: np.ndarray) -> None:
-    """Hand labels the candidate search could not separate to adjustText (deterministic: a fixed
-    number of iterations, no initial random 'explosion'), then keep them inside the axes."""
+def _adjust(
+    ax: Any, texts: list[Any], targets: np.ndarray, pts: np.ndarray, segs: np.ndarray, keep: list[np.ndarray]
+) -> None:
+    """Hand the labels the candidate search could not place to adjustText.
+
+    Only ``texts`` move; the names already placed and the boxes to keep clear of (``keep``,
+    display coordinates), the points and the short data lines push them away (a long line's
+    bounding box would cover the whole plot). Deterministic: a fixed number of iterations and
+    no initial random 'explosion'; the names stay inside the axes.
+    """
     from adjustText import adjust_text
     from matplotlib.transforms import Bbox
 
     inv = ax.transData.inverted()
-    objects = [
-        Bbox(
-            inv.transform(np.array([[min(s[0], s[2]), min(s[1], s[3])], [max(s[0], s[2]), max(s[1], s[3])]]))
-        )
-        for s in segs
-    ]
+    axb = ax.get_window_extent()
+    small = [s for s in segs if abs(s[2] - s[0]) * abs(s[3] - s[1]) < 0.01 * axb.width * axb.height]
+    boxes = [np.array([min(s[0], s[2]), min(s[1], s[3]), max(s[0], s[2]), max(s[1], s[3])]) for s in small]
+    objects = [Bbox(inv.transform(b.reshape(2, 2))) for b in [*boxes, *keep]]
     x, y = inv.transform(pts).T if len(pts) else (None, None)
     tx, ty = inv.transform(targets).T
     adjust_text(
@@ -224,7 +229,7 @@ def _adjust(ax: Any, texts: list[Any], targets: np.ndarray, pts: np.ndarray, seg
         target_x=tx,
         target_y=ty,
         ax=ax,
-        iter_lim=500,
+        iter_lim=1000,
         force_explode=0,
         expand=(1.15, 1.4),
         ensure_inside_axes=True,
@@ -267,7 +272,8 @@ def _place_labels(
     the nearest, preferably to the right, wins. Labels are placed one at a time, the cases
     first; a few orders of the others are tried and the order with the lowest total cost is
     kept. If even that leaves a label without an admissible place, adjustText
-    (:func:`adjustText.adjust_text`) moves them apart. A label standing more than
+    (:func:`adjustText.adjust_text`) moves those labels apart, and any it leaves colliding go
+    to the nearest free place anywhere in the axes. A label standing more than
     ``leader_min_pt`` off its point gets a thin leader line; with ``leader_off_vertical``
     (degrees), drawn leaders steeper than that from the vertical are avoided (in a caterpillar
     a vertical leader would read as part of the interval).
@@ -338,13 +344,23 @@ def _place_labels(
     rest = [i for i, lab in enumerate(labels) if not lab.case]
     rng = np.random.default_rng(0)
     orders = [rest, rest[::-1]] + [list(rng.permutation(rest)) for _ in range(6 if len(rest) > 2 else 0)]
-    best = min((search.run([*cases, *o]) for o in orders), key=lambda res: (res[0], res[1]))
-    n_bad, _, boxes = best
+    best = min((search.run([*cases, *o]) for o in orders), key=lambda res: (len(res[0]), res[1]))
+    bad, _, boxes = best
     for t, bx in zip(texts, boxes, strict=True):
         t.set_position(ax.transData.inverted().transform(((bx[0] + bx[2]) / 2, (bx[1] + bx[3]) / 2)))
-    if n_bad:
-        _adjust(ax, texts, targets, pts, segs)
+    if bad:
+        good = [bx for i, bx in enumerate(boxes) if i not in bad]
+        _adjust(ax, [texts[i] for i in bad], targets[bad], pts, segs, [*fixed, *good])
         boxes = [np.array(t.get_window_extent(renderer).extents) for t in texts]
+        # what adjustText leaves colliding goes to the nearest free place anywhere in the axes
+        for i in bad:
+            others = [*fixed, *(bx for j, bx in enumerate(boxes) if j != i)]
+            free = search.anywhere(i, others)
+            if free is not None:
+                boxes[i] = free
+                texts[i].set_position(
+                    ax.transData.inverted().transform(((free[0] + free[2]) / 2, (free[1] + free[3]) / 2))
+                )
     if leaders:
         for lab, bx, tgt in zip(labels, boxes, targets, strict=True):
             end = _leader_ends(bx[None, :], tgt)[0]
@@ -384,7 +400,29 @@ class _Search:
     leader_min_pt: float  # shorter leaders are not drawn
     leader_off_vertical: float  # degrees; steeper drawn leaders cost extra
 
-    def run(self, order: Sequence[int]) -> tuple[int, float, list[np.ndarray]]:
+    def anywhere(self, i: int, others: list[np.ndarray]) -> np.ndarray | None:
+        """The box for label ``i`` nearest its point among a grid over the whole axes that
+        overlaps none of ``others`` (None if ``i`` already overlaps none, or no place is free)."""
+        k, pad = self.k, 1.5 * self.k
+        w, h = self.sizes[i]
+        ob = np.array(others) if others else np.empty((0, 4))
+        x0, y0, x1, y1 = self.inner
+        gx, gy = np.meshgrid(
+            np.linspace(x0 + w / 2, x1 - w / 2, 60), np.linspace(y0 + h / 2, y1 - h / 2, 40), indexing="ij"
+        )
+        cx, cy = gx.ravel(), gy.ravel()
+        cand = np.column_stack([cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2])
+        ok = ~_overlap(cand + np.array([-pad, -pad, pad, pad]), ob).any(axis=1)
+        others_pts = np.delete(self.targets, i, axis=0)
+        ok &= ~(_box_point_dist(cand, others_pts) < self.marker_pt * k + pad).any(axis=1)
+        if not ok.any():
+            return None
+        cost = 6.0 * (_box_point_dist(cand, self.pts) < self.marker_pt * k + 0.5 * k).sum(axis=1)
+        cost += np.hypot(cx - self.targets[i][0], cy - self.targets[i][1]) / (25.0 * k)
+        cost[~ok] = np.inf
+        return cand[int(np.argmin(cost))]
+
+    def run(self, order: Sequence[int]) -> tuple[list[int], float, list[np.ndarray]]:
         """Place the labels in ``order``: (labels without an admissible place, total cost, boxes)."""
         k = self.k
         pad = 1.5 * k
@@ -395,7 +433,8 @@ class _Search:
         placed = list(self.fixed)
         leaders: list[np.ndarray] = []
         boxes: list[np.ndarray] = [np.zeros(4)] * len(self.targets)
-        n_bad, total = 0, 0.0
+        bad: list[int] = []
+        total = 0.0
         for i in order:
             w, h = self.sizes[i]
             tx, ty = self.targets[i]
@@ -431,13 +470,14 @@ class _Search:
             # nearest first; at equal distance to the right, then above or below, left last
             cost = 1000.0 * hard + soft + rr / (25.0 * k) + 0.05 * (1 - dx)
             j = int(np.argmin(cost))
-            n_bad += int(hard[j] > 0)
+            if hard[j] > 0:
+                bad.append(i)
             total += float(cost[j])
             boxes[i] = cand[j]
             placed.append(cand[j])
             if np.hypot(*(ends[j] - self.targets[i])) > self.leader_min_pt * k:
                 leaders.append(lead[j])
-        return n_bad, total, boxes
+        return bad, total, boxes
 
 
 def _extremes(df: pd.DataFrame, n: int, by: str = "rank") -> list[int]:
@@ -744,7 +784,7 @@ def quadrant(
     ylabel: str = "Førtidspension: faktisk − forventet (pct.-point)",
     a_name: str = "kontanthjælp",
     b_name: str = "førtidspension",
-    label_n: int = 2,
+    label_n: int = 3,
 ) -> Figure:
     """Quadrant scatter of two residuals with a fitted line and the case municipalities labelled.
 
