@@ -135,7 +135,13 @@ def test_layout_is_frozen_so_the_places_hold():
 
 @pytest.mark.parametrize(
     ("n", "ticks"),
-    [(98, [1, 25, 50, 75, 98]), (97, [1, 25, 50, 75, 97]), (80, [1, 25, 50, 80]), (12, [1, 5, 10, 12]), (1, [1])],
+    [
+        (98, [1, 25, 50, 75, 98]),
+        (97, [1, 25, 50, 75, 97]),
+        (80, [1, 25, 50, 80]),
+        (12, [1, 5, 10, 12]),
+        (1, [1]),
+    ],
 )
 def test_rank_ticks(n, ticks):
     assert rank_ticks(n) == ticks
