@@ -964,9 +964,9 @@ def actual_vs_expected(frame: pd.DataFrame, *, highlight: int | None = None) -> 
     ax.grid(axis="y", visible=False)
     ax.set_xlabel("Andel af befolkningen 16–66 år på offentlig forsørgelse (pct.)")
     decimal_comma(ax, axis="x")
-    handles = [
-        Patch(facecolor=GREY, label="Faktisk"),
+    handles = [  # in the order of the bars in each row
         Patch(facecolor=LIGHT, edgecolor=BLUE, lw=0.7, label="Forventet"),
+        Patch(facecolor=GREY, label="Faktisk"),
     ]
     ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=2, borderaxespad=0.2)
     return fig
