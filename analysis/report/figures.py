@@ -123,15 +123,14 @@ def _freeze(fig: Figure) -> Any:
     return renderer
 
 
-def _segments(x: Any, y0: Any, x1: Any = None, y1: Any = None) -> np.ndarray:
-    """Segments ``(x0, y0, x1, y1)`` as an (m, 4) array: vertical bars (``x, lo, hi``) when
-    ``y1`` is None, else the segments of the polyline ``x0, y0`` (``x1 = y1 = None``)."""
+def _segments(x: Any, y: Any, hi: Any = None) -> np.ndarray:
+    """Line segments ``(x0, y0, x1, y1)`` as an (m, 4) array, in data coordinates: the
+    polyline through ``x, y``, or with ``hi`` the vertical bars from ``y`` to ``hi`` at ``x``."""
     x = np.asarray(x, dtype=float)
-    y0 = np.asarray(y0, dtype=float)
-    if x1 is not None and y1 is None:  # vertical bars x, lo, hi
-        hi = np.asarray(x1, dtype=float)
-        return np.column_stack([x, y0, x, hi])
-    return np.column_stack([x[:-1], y0[:-1], x[1:], y0[1:]])
+    y = np.asarray(y, dtype=float)
+    if hi is not None:
+        return np.column_stack([x, y, x, np.asarray(hi, dtype=float)])
+    return np.column_stack([x[:-1], y[:-1], x[1:], y[1:]])
 
 
 def _hits_segments(boxes: np.ndarray, segs: np.ndarray) -> np.ndarray:
@@ -478,14 +477,6 @@ class _Search:
             if np.hypot(*(ends[j] - self.targets[i])) > self.leader_min_pt * k:
                 leaders.append(lead[j])
         return bad, total, boxes
-
-
-def _extremes(df: pd.DataFrame, n: int, by: str = "rank") -> list[int]:
-    """Codes of the ``n`` first and ``n`` last rows of ``df`` ordered by ``by``."""
-    if n <= 0:
-        return []
-    d = df.sort_values([by, "code"])
-    return [*d["code"].head(n), *d["code"].tail(n)]
 
 
 def _labels_for(
