@@ -85,9 +85,17 @@ def test_a_few_names_find_free_places_next_to_their_points():
     assert texts[0].get_fontweight() == "bold"  # the case
 
 
-def test_too_many_names_for_the_room_are_still_kept_apart(monkeypatch):
-    # 14 names on one cluster in a 3 × 2 in plot: the search leaves some without an admissible
-    # place, and adjustText moves those (only those) apart.
+def test_too_many_names_for_the_room_are_still_kept_apart():
+    # 14 names on one cluster of points in a 3 × 2 in plot
+    fig, ax, xy, labels = _crowd(14)
+    texts = _place_labels(ax, labels, points=xy)
+    _no_overlap_inside(fig, ax, texts)
+
+
+def test_what_the_search_cannot_place_goes_to_adjusttext_then_anywhere_free(monkeypatch):
+    # With only four places per name (2 pt off the point, four directions), most names find
+    # no admissible place: adjustText moves those (only those), and the last pass puts any
+    # still colliding at the nearest free place, so none overlap in the end.
     moved = []
     original = figures._adjust
 
@@ -96,8 +104,8 @@ def test_too_many_names_for_the_room_are_still_kept_apart(monkeypatch):
         return original(ax, texts, *args)
 
     monkeypatch.setattr(figures, "_adjust", spy)
-    fig, ax, xy, labels = _crowd(14)
-    texts = _place_labels(ax, labels, points=xy)
+    fig, ax, xy, labels = _crowd(10, size=(4, 3))
+    texts = _place_labels(ax, labels, points=xy, radii_pt=(2,), n_angles=4)
     assert 0 < len(moved) < len(texts)
     _no_overlap_inside(fig, ax, texts)
 

@@ -180,6 +180,18 @@ def _box_point_dist(boxes: np.ndarray, pts: np.ndarray) -> np.ndarray:
     return np.hypot(dx, dy)
 
 
+def _seg_point_dist(segs: np.ndarray, pts: np.ndarray) -> np.ndarray:
+    """Distance from each of (k, 2) points to each of (c, 4) segments: (c, k)."""
+    if len(segs) == 0 or len(pts) == 0:
+        return np.full((len(segs), len(pts)), np.inf)
+    a, b = segs[:, None, :2], segs[:, None, 2:]
+    d = b - a
+    length2 = np.maximum((d**2).sum(axis=2), 1e-12)
+    t = np.clip(((pts[None, :, :] - a) * d).sum(axis=2) / length2, 0, 1)
+    closest = a + t[:, :, None] * d
+    return np.hypot(*(pts[None, :, :] - closest).transpose(2, 0, 1))
+
+
 def _leader_ends(boxes: np.ndarray, target: np.ndarray) -> np.ndarray:
     """The point of each box nearest to ``target``: (c, 2)."""
     return np.column_stack(
@@ -267,12 +279,12 @@ def _place_labels(
     its leader line crosses no placed name. Among those, the one covering the fewest
     ``points`` (drawn markers of radius ``marker_pt``) and ``segments`` (data lines, each an
     (m, 4) array of ``x0, y0, x1, y1`` in data coordinates; a crossing costs
-    ``segment_weight`` against a covered point's 6) and crossing the fewest leader lines, then
-    the nearest, preferably to the right, wins. Labels are placed one at a time, the cases
-    first; a few orders of the others are tried and the order with the lowest total cost is
-    kept. If even that leaves a label without an admissible place, adjustText
-    (:func:`adjustText.adjust_text`) moves those labels apart, and any it leaves colliding go
-    to the nearest free place anywhere in the axes. A label standing more than
+    ``segment_weight`` against a covered point's 6), whose leader runs over the fewest points
+    and crosses the fewest other leaders, then the nearest, preferably to the right, wins.
+    Labels are placed one at a time; a few orders are tried (the cases first, or last) and the
+    order with the lowest total cost is kept. If even that leaves a label without an
+    admissible place, adjustText (:func:`adjustText.adjust_text`) moves those labels apart,
+    and any it leaves colliding go to the nearest free place anywhere in the axes. A label standing more than
     ``leader_min_pt`` off its point gets a thin leader line; with ``leader_off_vertical``
     (degrees), drawn leaders steeper than that from the vertical are avoided (in a caterpillar
     a vertical leader would read as part of the interval).
@@ -343,7 +355,9 @@ def _place_labels(
     rest = [i for i, lab in enumerate(labels) if not lab.case]
     rng = np.random.default_rng(0)
     orders = [rest, rest[::-1]] + [list(rng.permutation(rest)) for _ in range(6 if len(rest) > 2 else 0)]
-    best = min((search.run([*cases, *o]) for o in orders), key=lambda res: (len(res[0]), res[1]))
+    # the case first (it gets the best place), unless placing it last costs less in total
+    runs = [[*cases, *o] for o in orders] + ([[*o, *cases] for o in orders[:2]] if cases and rest else [])
+    best = min((search.run(order) for order in runs), key=lambda res: (len(res[0]), res[1]))
     bad, _, boxes = best
     for t, bx in zip(texts, boxes, strict=True):
         t.set_position(ax.transData.inverted().transform(((bx[0] + bx[2]) / 2, (bx[1] + bx[3]) / 2)))
@@ -457,6 +471,10 @@ class _Search:
                 hard += _overlap(grown, pb).sum(axis=1)
                 hard += _hits_segments(pb, lead).sum(axis=0)
             soft = 6.0 * (_box_point_dist(cand, self.pts) < self.marker_pt * k + 0.5 * k).sum(axis=1)
+            # a leader that runs over other points is hard to follow
+            near = _seg_point_dist(lead, self.pts) < self.marker_pt * k + 0.5 * k
+            near &= np.hypot(*(self.pts - self.targets[i]).T)[None, :] > self.marker_pt * k + 1.0 * k
+            soft += 1.5 * near.sum(axis=1)
             soft += self.segment_weight * _hits_segments(cand, self.segs).sum(axis=1)
             if leaders:
                 pl = np.array(leaders)
@@ -565,9 +583,11 @@ def caterpillar(
         part = part[part["code"] != highlight]
         if len(part):
             text = "\n".join(f"{int(r)}. {nm}" for r, nm in zip(part["rank"], part["name"], strict=True))
-            idx = part.index.to_numpy()
-            labs.append(_Label(float(x[idx].mean()), float(np.asarray(y)[idx].mean()), text))
-    # thin interval lines under a haloed name stay legible: crossing them costs little
+            # the leader points at the middle one of the group (a point of the group, never the
+            # case's point between two of them)
+            mid = int(part.index[len(part) // 2])
+            labs.append(_Label(float(x[mid]), float(np.asarray(y)[mid]), text))
+    # thin interval lines under a name on its white backing stay legible: crossing them costs little
     _place_labels(
         ax,
         labs,
