@@ -90,6 +90,8 @@ def test_decomposition_bars_values():
     decomp = pd.DataFrame({"demography": [0.5], "education": [-0.25], "total": [0.25]}, index=[450])
     fig = figures.decomposition_bars(decomp, 450)
     widths = [p.get_width() for p in fig.axes[0].patches]
-    assert widths == [0.5, -0.25]
+    assert widths == [0.5, -0.25, 0.25]  # the blocks, then their total
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert labels == ["demography", "education", "I alt"]
     with pytest.raises(ValueError, match="not in the decomposition"):
         figures.decomposition_bars(decomp, 101)

@@ -11,7 +11,9 @@ z-scores.
   (our fractional outcome, the gap in percentage points);
 * :func:`poisson_sr_limits` — exact Poisson limits for a standardised ratio O/E of counts, or
   over-dispersed log-scale limits with :math:`\\tau^2` from :func:`sr_overdispersion`;
-* :func:`funnel_curve` — smooth limit lines over a precision grid, for plotting.
+* :func:`funnel_curve` — smooth limit lines over a precision grid, for plotting;
+* :func:`se_by_size` and :func:`funnel_curve_by_size` — the standard error as a smooth function
+  of the population size, and the limit lines over a grid of sizes (the funnel's x axis).
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ from scipy import stats
 DEFAULT_LEVELS: tuple[float, ...] = (0.95, 0.998)
 CurveKind = Literal["normal", "poisson"]
 _KINDS: tuple[str, ...] = ("normal", "poisson")
+SeModel = Literal["sampling+fixed", "sampling"]
+_SE_MODELS: tuple[str, ...] = ("sampling+fixed", "sampling")
 
 
 def _as_series(x: pd.Series | np.ndarray | Sequence[float], name: str) -> pd.Series:
@@ -438,4 +442,153 @@ def funnel_curve(
     out = lim[keep].reset_index(drop=True)
     out.insert(1, "precision", 1.0 / g**2)
     out.attrs = {"tau2": float(tau2), "target": t, "levels": lim.attrs["levels"]}
+    return out
+
+
+def se_by_size(
+    size: pd.Series | np.ndarray | Sequence[float],
+    se: pd.Series | np.ndarray | Sequence[float],
+    *,
+    model: SeModel = "sampling+fixed",
+) -> tuple[float, float]:
+    """Fit the standard error as a smooth function of the population size.
+
+    Parameters
+    ----------
+    size : Series or array
+        Population of each unit (> 0), e.g. residents aged 16–66.
+    se : Series or array
+        Standard error of each unit's indicator (> 0), as passed to :func:`funnel_limits`.
+    model : {"sampling+fixed", "sampling"}
+        ``"sampling+fixed"``: :math:`s(n)^2 = a + b/n`; ``"sampling"``: :math:`s(n)^2 = b/n`
+        (:math:`s = c/\\sqrt{n}` with :math:`c = \\sqrt{b}`).
+
+    Returns
+    -------
+    a, b : float
+        The coefficients (both ≥ 0; ``a = 0`` for ``"sampling"``), so that
+        ``np.sqrt(a + b / n)`` is the fitted standard error of a unit of size ``n``.
+
+    Notes
+    -----
+    The variance of a gap in percentage points has a part that shrinks with the population —
+    the random variation of a share around its expected value :math:`e`, at most
+    :math:`e(1-e)/n` — and a part that does not: the uncertainty of the estimated model
+    coefficients, which moves the expected share of a large municipality as much as that of a
+    small one. Hence :math:`s(n)^2 = a + b/n` with :math:`a, b \\ge 0`. The coefficients
+    minimise the squared *relative* error of the variance,
+
+    .. math::
+
+        \\sum_m \\Bigl(\\frac{s_m^2 - a - b/n_m}{s_m^2}\\Bigr)^2,
+
+    by non-negative least squares, so small and large units count alike. With ``"sampling"``
+    the fit is the same with :math:`a = 0`, i.e. the classical :math:`s = c/\\sqrt{n}`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> n = np.array([1_000.0, 5_000.0, 20_000.0, 100_000.0])
+    >>> a, b = se_by_size(n, np.sqrt(0.01 + 900 / n))
+    >>> round(a, 6), round(b, 3)
+    (0.01, 900.0)
+    >>> a, b = se_by_size(n, 30 / np.sqrt(n), model="sampling")
+    >>> round(a, 6), round(float(np.sqrt(b)), 3)
+    (0.0, 30.0)
+    """
+    from scipy.optimize import nnls
+
+    n, s = _aligned(size, se, "size", "se")
+    _positive(n, "size")
+    _positive(s, "se")
+    if model not in _SE_MODELS:
+        raise ValueError(f"model: must be one of {list(_SE_MODELS)}, got {model!r}")
+    v = s.to_numpy() ** 2
+    inv_n = 1.0 / n.to_numpy()
+    if model == "sampling":
+        # minimise sum((v - b/n)^2 / v^2): b = sum(1/(n v)) / sum(1/(n v)^2)
+        x = inv_n / v
+        return 0.0, float(x.sum() / (x**2).sum())
+    design = np.column_stack([np.ones_like(v), inv_n]) / v[:, None]
+    (a, b), _ = nnls(design, np.ones_like(v))
+    return float(a), float(b)
+
+
+def funnel_curve_by_size(
+    size: pd.Series | np.ndarray | Sequence[float],
+    se: pd.Series | np.ndarray | Sequence[float],
+    *,
+    grid: Sequence[float] | np.ndarray | None = None,
+    n_grid: int = 200,
+    tau2: float = 0.0,
+    target: float = 0.0,
+    levels: Sequence[float] = DEFAULT_LEVELS,
+    model: SeModel = "sampling+fixed",
+) -> pd.DataFrame:
+    """Funnel limits as smooth functions of the population size, for the funnel plot's x axis.
+
+    Parameters
+    ----------
+    size, se : Series or array
+        Each unit's population and standard error (> 0); used to fit :func:`se_by_size`.
+    grid : array, optional
+        Population sizes to evaluate the limits at; default ``n_grid`` sizes spaced evenly on
+        a log scale from the smallest to the largest ``size``.
+    n_grid : int
+        Number of grid points when ``grid`` is not given (≥ 2).
+    tau2 : float
+        Between-unit variance added to every limit, as in :func:`funnel_limits` (the
+        ``tau2`` that :func:`funnel_limits` estimated for the same units).
+    target, levels
+        As in :func:`funnel_limits`.
+    model : {"sampling+fixed", "sampling"}
+        The standard-error model of :func:`se_by_size`.
+
+    Returns
+    -------
+    DataFrame
+        One row per grid size (ascending) with ``size``, ``se`` (the fitted standard error)
+        and ``lowerL``, ``upperL`` per level; ``attrs`` hold ``a``, ``b``, ``tau2``, ``target``,
+        ``levels`` and ``model``.
+
+    Notes
+    -----
+    The limit for a unit of size :math:`n` is the same formula as in :func:`funnel_limits`,
+
+    .. math::
+
+        \\text{target} \\pm z_{1-\\alpha/2}\\sqrt{s(n)^2 + \\tau^2},
+        \\qquad s(n)^2 = a + b/n,
+
+    with :math:`s(n)` the fitted standard error of :func:`se_by_size` instead of the unit's
+    own :math:`s_m`. A unit whose standard error lies on the fitted curve has exactly its own
+    limits on the line; the others lie slightly inside or outside it, so the flags of
+    :func:`funnel_limits` (from each unit's own :math:`s_m`) remain the test of record.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> n = np.array([1_000.0, 5_000.0, 20_000.0, 100_000.0])
+    >>> curve = funnel_curve_by_size(n, np.sqrt(0.01 + 900 / n), grid=n, tau2=0.05)
+    >>> own = funnel_limits(np.zeros(4), np.sqrt(0.01 + 900 / n), tau2=0.05)
+    >>> bool(np.allclose(curve["upper95"], own["upper95"]))
+    True
+    """
+    a, b = se_by_size(size, se, model=model)
+    if grid is None:
+        if isinstance(n_grid, bool) or not isinstance(n_grid, int | np.integer) or n_grid < 2:
+            raise ValueError(f"n_grid: must be an integer ≥ 2, got {n_grid!r}")
+        n = _as_series(size, "size").to_numpy()
+        g = np.geomspace(n.min(), n.max(), int(n_grid))
+    else:
+        g = np.sort(np.asarray(grid, dtype=float).ravel())
+        if g.size == 0 or not np.all(np.isfinite(g)) or np.any(g <= 0):
+            raise ValueError(f"grid: need finite population sizes > 0, got {g[:5].tolist()}...")
+    s = np.sqrt(a + b / g)
+    curve = funnel_curve(s, kind="normal", target=target, levels=levels, tau2=tau2)
+    # funnel_curve sorts by se (descending size); put the rows back in ascending size
+    curve = curve.iloc[::-1].reset_index(drop=True)
+    out = curve.drop(columns=["precision"])
+    out.insert(0, "size", g)
+    out.attrs = {**curve.attrs, "a": a, "b": b, "model": model}
     return out

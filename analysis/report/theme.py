@@ -1,7 +1,8 @@
 """One figure theme for every report figure.
 
 A restrained look: a single accent colour for the case municipality, grey for the other
-municipalities, a light grid, sans-serif text (DejaVu Sans, which covers æøå), no top/right
+municipalities (a darker grey for those a figure names), a diverging palette only for the map, a
+light grid, sans-serif text (DejaVu Sans, which covers æøå), no top/right
 spines. In a notebook, :func:`apply_theme` also switches inline output to SVG (vector, for
 print) plus PNG (fallback).
 
@@ -20,6 +21,8 @@ ACCENT = "#C8102E"
 """The case municipality (one accent colour only)."""
 GREY = "#A3A9B0"
 """All other municipalities."""
+MID = "#5F6B77"
+"""Municipalities named in a figure other than the case (a darker grey, not a colour)."""
 DARK = "#1F2A36"
 """Text, axes and reference lines."""
 BLUE = "#2E5C8A"
@@ -33,6 +36,10 @@ DIVERGING = "RdBu_r"
 FONT = "DejaVu Sans"
 FIGSIZE = (6.3, 3.6)
 """Inches; 6.3 in ≈ 16 cm, the text width of the A4 report."""
+LABEL_SIZE = 7.5
+"""Points: names and values written beside the data (the smallest text of any figure)."""
+MIN_FONT_SIZE = 7.0
+"""Points: no figure text is smaller (A4 print at 100 %)."""
 
 SYNTHETIC_SOURCE = "Syntetiske data (Syntetisk Danmark), ikke virkelige tal"
 REAL_SOURCE = "Danmarks Statistik (Statistikbanken) og egne beregninger"
