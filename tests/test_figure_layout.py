@@ -255,8 +255,10 @@ def test_figures_use_one_accent_for_the_case_and_greys(report_figures, source, r
     for name, fig in report_figures(source, report).items():
         used = _colours(fig)
         assert used <= allowed, f"{name}: colours outside the theme {sorted(used - allowed)}"
-        has_case = report.startswith("case") and name != "case_decomposition_figure"
+        # a case report's case, or the trade-off report's named cases (København and Nyborg by default);
         # the decomposition is the case's own figure: nothing to set it apart from
+        highlighted = report.startswith("case") or (report == "tradeoff" and name != "correlation_table")
+        has_case = highlighted and name != "case_decomposition_figure"
         assert (to_hex(ACCENT) in used) == has_case, (
             f"{name}: accent {'missing' if has_case else 'without a case'}"
         )

@@ -97,6 +97,7 @@ BLOCK_LABELS: dict[str, str] = {
     "prior": "Tidligere offentlig forsørgelse",
     "local": "Lokalt arbejdsmarked",
     "year": "År",
+    "total": "I alt",
 }
 
 _VAR_LABELS = {"education": "Uddannelse", "origin": "Herkomst", "family": "Familietype"}

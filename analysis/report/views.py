@@ -220,7 +220,8 @@ def funnel_figure(r: Report) -> ReportFigure:
         fig,
         caption="Tragtplot: forskel mellem faktisk og forventet andel efter kommunens størrelse",
         note=(
-            "Grænserne er 95 og 99,8 pct.-grænser for en kommune, der ligger som forventet (Spiegelhalter 2005). "
+            "Linjerne er 95 og 99,8 pct.-grænser for en kommune af den størrelse, der ligger som forventet "
+            "(Spiegelhalter 2005); navngivet er de kommuner, der ligger uden for deres egen 99,8 pct.-grænse. "
             f"{spread} (τ = {num(tau2**0.5, 2)} pct.-point). " + _model_note(r)
         ),
         source=_source(r),
@@ -399,7 +400,8 @@ def quadrant_figure(r: Report) -> ReportFigure | narrative.Prose:
         fig,
         caption=f"Resultat på {a} og på {b}, faktisk minus forventet",
         note=(
-            f"Hver prik er en kommune; linjen er den lineære sammenhæng. Korrelation {num(t.estimate, 2)} "
+            "Hver prik er en kommune; linjen er den lineære sammenhæng. Navngivet: de valgte kommuner og de tre, "
+            f"der ligger længst fra midten. Korrelation {num(t.estimate, 2)} "
             f"(95 pct.-interval {num(t.lower, 2)} til {num(t.upper, 2)}), korrigeret for "
             "estimationsusikkerhed. Model: " + SPEC_LABELS[r.bm.params.spec] + "."
         ),
