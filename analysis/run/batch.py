@@ -8,8 +8,10 @@ and ``kommuner/<code>-<name>/`` with each report's ``report.html``, ``report.pdf
 * Parameters are parsed once (:mod:`analysis.core.params`) and checked against the data source
   (period, benefit set, specification) before any kernel starts.
 * A run folder is never reused for other parameters: an existing run is only continued
-  (``resume=True``) when its ``run.json`` holds the same run parameters and, for each report
-  already in it, the same report parameters; a mismatch names the parameter.
+  (``resume=True``) when its ``run.json`` holds the same run parameters, the same report
+  parameters for each report already in it, and — for a report added on resume — the values
+  the reports already in it share (``n_peers``, the publisher, …); a mismatch names the
+  parameter.
 * Reports already complete in the folder are skipped, so an interrupted batch resumes where it
   stopped. Reports render in parallel with a progress bar; each worker keeps one kernel running
   and clears its namespace between reports.
@@ -142,11 +144,19 @@ def plan(
     return jobs
 
 
+#: Values a report records but that are not parameters of its content: the case report's own
+#: municipality, and the cache folder (which follows the run folder if it is moved).
+_PER_REPORT = ("municipality", "cache")
+
+
 def open_run(run_dir: Path, run: RunParameters, jobs: Sequence[Job], *, resume: bool) -> None:
     """Create ``run_dir`` with its ``run.json``, or check it for ``resume``; never mix runs.
 
-    ``run.json`` records the run parameters and every report's own parameters; resuming with
-    other values for either fails naming the parameter.
+    ``run.json`` records the run parameters and every report's own parameters. Resuming fails,
+    naming the parameter, when the run parameters differ, when a report already in the run is
+    asked for with other values, or when a new report would differ from the reports already
+    in the run in a parameter they share (``n_peers`` of the case reports, the publisher, …):
+    a run folder holds reports made with one set of parameters.
     """
     record = run_dir / "run.json"
     key = run.run_key()
@@ -160,7 +170,10 @@ def open_run(run_dir: Path, run: RunParameters, jobs: Sequence[Job], *, resume: 
             raise ParameterError(
                 f"run-id: {run_dir} is not a kommunebench run (no run.json); refusing to write into it"
             )
-        saved = json.loads(record.read_text(encoding="utf-8"))
+        try:
+            saved = json.loads(record.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            raise ParameterError(f"run-id: {record} is not valid JSON ({exc}); start a new run") from None
         old = saved.get("parameters", {})
         for k, v in key.items():
             if old.get(k) != v:
@@ -171,10 +184,19 @@ def open_run(run_dir: Path, run: RunParameters, jobs: Sequence[Job], *, resume: 
         for name, values in reports.items():
             if name in old_reports:
                 for k, v in values.items():
-                    if old_reports[name].get(k) != v:
+                    if k != "cache" and old_reports[name].get(k) != v:
                         raise ParameterError(
                             f"--resume: the report {name} in run {run_dir.name} was made with "
                             f"{k}={old_reports[name].get(k)!r}, not {v!r}; start a new run"
+                        )
+                continue
+            for other, old_values in old_reports.items():  # a new report beside the old ones
+                for k, v in values.items():
+                    if k not in _PER_REPORT and k in old_values and old_values[k] != v:
+                        raise ParameterError(
+                            f"--resume: the run {run_dir.name} holds {other} made with "
+                            f"{k}={old_values[k]!r}; {name} would be made with {k}={v!r}; "
+                            "a run holds reports of one set of parameters: start a new run"
                         )
         reports = {**old_reports, **reports}
         write_json_atomic({**saved, "reports": reports}, record)
