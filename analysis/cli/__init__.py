@@ -79,7 +79,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(cmd.run(args) or 0)
     except KeyboardInterrupt:
-        print(f"\n{prog}: interrupted", file=sys.stderr)
+        # on a terminal, start a new line after the echoed ^C (or a progress bar)
+        lead = "\n" if sys.stderr.isatty() else ""
+        print(f"{lead}{prog}: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
         # the reader went away (`| head`): stop quietly, and keep Python from complaining at exit
@@ -94,12 +96,23 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def one_line(exc: BaseException) -> str:
-    """The exception's message on one line (a multi-line message is joined with '; ')."""
+    """The exception's message on one line (a multi-line message is joined with '; ').
+
+    An operating-system error reads ``PATH: reason`` (``/x/y: Not a directory``), without
+    Python's ``[Errno 20]`` prefix.
+    """
     text = str(exc).strip() or type(exc).__name__
-    if isinstance(exc, OSError) and exc.filename and str(exc.filename) not in text:
-        text = f"{exc.filename}: {text}"
+    if isinstance(exc, OSError) and exc.strerror:
+        text = exc.strerror
+        if exc.filename is not None:
+            text = f"{exc.filename}: {text}"
+        if exc.filename2 is not None:
+            text = f"{text}: {exc.filename2}"
     lines = [re.sub(r"^\s*-\s+", "", ln).strip() for ln in text.splitlines() if ln.strip()]
-    return "; ".join(lines)
+    out = ""
+    for ln in lines:
+        out += ln if not out else (f" {ln}" if out.endswith(":") else f"; {ln}")
+    return out
 
 
 if __name__ == "__main__":  # pragma: no cover

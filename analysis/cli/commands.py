@@ -83,8 +83,52 @@ def _model_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=_whole("--seed", 0), default=0, help="seed of every random draw")
 
 
-def _out_option(p: argparse.ArgumentParser, what: str) -> None:
-    p.add_argument("--out", type=Path, required=True, help=what)
+def writable(path: Path, kind: str, *, name: str = "--out") -> Path:
+    """``path`` if an output of ``kind`` (``"parquet"``: a .parquet file; ``"folder"``) can be
+    written there; checked before any work is done, so a long computation does not end in an
+    unwritable path.
+
+    Raises
+    ------
+    ParameterError
+        Naming the option, the path and why not: a wrong suffix, a file where a folder is
+        needed (or the reverse), or a folder without write permission.
+    """
+    import os
+
+    path = Path(path).expanduser()
+    if kind == "parquet" and path.suffix != ".parquet":
+        raise ParameterError(f"{name}: expected a .parquet file, got {path}")
+    if path.exists():
+        if kind == "folder" and not path.is_dir():
+            raise ParameterError(f"{name}: {path} is a file; expected a folder")
+        if kind != "folder" and path.is_dir():
+            raise ParameterError(f"{name}: {path} is a folder; expected a .parquet file")
+    parent = path if kind == "folder" else path.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent  # the folders up to the first existing one will be created
+    if not parent.is_dir():
+        raise ParameterError(f"{name}: cannot write {path}: {parent} is a file, not a folder")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise ParameterError(f"{name}: cannot write {path}: no permission to write in {parent}")
+    return path
+
+
+def _output(kind: str, *, name: str = "--out") -> Callable[[str], Path]:
+    """An argparse ``type`` for an output path (see :func:`writable`)."""
+
+    def parse(text: str) -> Path:
+        try:
+            return writable(Path(text), kind, name=name)
+        except ParameterError as exc:
+            raise argparse.ArgumentTypeError(str(exc).split(": ", 1)[1]) from None
+
+    parse.__name__ = "output path"
+    return parse
+
+
+def _out_option(p: argparse.ArgumentParser, what: str, *, kind: str = "parquet") -> None:
+    p.add_argument("--out", type=_output(kind), required=True, help=what)
 
 
 def _register(data: str):
@@ -104,9 +148,7 @@ def _register(data: str):
 def _write(frame, path: Path, metadata: dict[str, Any]) -> None:
     from analysis.core.io import write_parquet_atomic
 
-    if path.suffix != ".parquet":
-        raise ParameterError(f"--out: expected a .parquet file, got {path}")
-    write_parquet_atomic(frame, path, metadata=metadata)
+    write_parquet_atomic(frame, writable(path, "parquet"), metadata=metadata)
 
 
 def _synthetic_mark(synthetic: bool) -> str:
@@ -139,7 +181,7 @@ def _synth_configure(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--tradeoff-corr", type=float, default=-0.6, help="planted kontanthjælp-førtidspension correlation"
     )
-    _out_option(p, "output folder")
+    _out_option(p, "output folder", kind="folder")
 
 
 def _synth_run(args: argparse.Namespace) -> int:
@@ -214,7 +256,7 @@ def _statbank_configure(p: argparse.ArgumentParser) -> None:
         q.add_argument("--cache-dir", type=Path, default=None, help="default data/raw/statbank")
         q.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, help="network timeout, seconds")
         q.add_argument("--check", action="store_true", help="check requests against tableinfo first")
-    p_build.add_argument("--out", type=Path, required=True, help="output .parquet file")
+    p_build.add_argument("--out", type=_output("parquet"), required=True, help="output .parquet file")
 
 
 def _statbank_run(args: argparse.Namespace) -> int:
@@ -233,8 +275,6 @@ def _statbank_run(args: argparse.Namespace) -> int:
             )
         return 0
     years = sb.parse_years(args.years)
-    if args.action == "build" and args.out.suffix != ".parquet":
-        raise ParameterError(f"--out: expected a .parquet file, got {args.out}")
     client = sb.StatBankClient(
         cache_dir=args.cache_dir,
         transport=statbank_transport(),
@@ -267,7 +307,9 @@ def _public_configure(p: argparse.ArgumentParser) -> None:
 
     sub = p.add_subparsers(dest="action", required=True, metavar="ACTION", parser_class=ArgumentParser)
     b = sub.add_parser("build", help="check the raw files and write the municipality × period table")
-    b.add_argument("--out", type=Path, default=None, help="output folder (default data/processed/public)")
+    b.add_argument(
+        "--out", type=_output("folder"), default=None, help="output folder (default data/processed/public)"
+    )
     sub.add_parser("check", help="check every raw file against its provenance (sha256) and its contents")
 
 
@@ -445,6 +487,12 @@ def _tradeoff_run(args: argparse.Namespace) -> int:
     set_from = BenefitSet.parse(args.from_set, name="--from-set")
     set_to = BenefitSet.parse(args.to_set, name="--to-set")
     reg = _register(args.data)._register
+    for option, side in (("--side-a", side_a), ("--side-b", side_b)):
+        if not (reg.persons[list(side)] > 0).any(axis=None):
+            raise ParameterError(
+                f"{option}: no one in the register receives {'+'.join(side)}; "
+                "each side of the trade-off needs recipients"
+            )
     ta = analyse(
         reg.persons,
         reg.municipalities,
@@ -692,7 +740,9 @@ def _report_options(p: argparse.ArgumentParser, *, command: str) -> None:
     _model_options(p)
     p.add_argument("--publisher", default="kommunebench", help="publisher named on the cover")
     p.add_argument("--run-id", default=None, help="name of the run folder (a plain name; default: a new one)")
-    p.add_argument("--out", type=Path, default=None, help="parent folder of runs (default: reports/)")
+    p.add_argument(
+        "--out", type=_output("folder"), default=None, help="parent folder of runs (default: reports/)"
+    )
     p.add_argument(
         "--resume", action="store_true", help="continue an interrupted run with the same parameters"
     )
@@ -793,7 +843,13 @@ def _reports_run(args: argparse.Namespace, *, command: str) -> int:
 
         run_dir = out / run_id(resolve(base)[1].run_key())
     folder, timings = run(
-        base, municipalities=munis, national=national, run_dir=run_dir, resume=args.resume, jobs=args.jobs
+        base,
+        municipalities=munis,
+        national=national,
+        run_dir=run_dir,
+        resume=args.resume,
+        jobs=args.jobs,
+        progress=sys.stderr.isatty(),  # no progress bar in logs and pipes
     )
     print(f"reports in {folder}")
     print(
@@ -820,6 +876,7 @@ def _run_run(args: argparse.Namespace) -> int:
         jobs=args.jobs,
         out=args.out,
         demonstration=not args.no_demonstration,
+        progress=sys.stderr.isatty(),
     )
 
 
