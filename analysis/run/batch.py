@@ -19,16 +19,21 @@ and ``kommuner/<code>-<name>/`` with each report's ``report.html``, ``report.pdf
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import hashlib
 import json
 import multiprocessing
 import os
+import queue
 import re
+import shutil
+import signal
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from multiprocessing import resource_tracker
 from pathlib import Path
 from typing import Any
 
@@ -211,18 +216,50 @@ _KERNEL: Any = None  # the worker process's warm kernel (see analysis.report.ren
 
 
 def _start_worker() -> None:
-    """Worker initialiser: one kernel per worker, reused by every report it renders."""
-    import signal
+    """Worker initialiser: one kernel per worker, reused by every report it renders.
+
+    Ctrl-C is for the parent, which stops the queue; a worker ignores it (it starts with the
+    signal blocked, see :func:`_render_all`) and ends at once on SIGTERM (``Pool.terminate``),
+    killing its kernel first.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # before anything slow (the imports below)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    signal.signal(signal.SIGTERM, _stop_worker)
+
     from multiprocessing.util import Finalize
 
     from analysis.core.paths import notebooks_dir
     from analysis.report.render import WarmKernel
 
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops the queue on Ctrl-C
     global _KERNEL
     _KERNEL = WarmKernel(notebooks_dir())
     # worker processes end without running atexit handlers, but they do run these finalisers
     Finalize(_KERNEL, _KERNEL.shutdown, exitpriority=10)
+
+
+def _stop_worker(signum: int, frame: Any) -> None:
+    """SIGTERM in a worker: kill its kernel (process group), remove the kernel's connection and
+    socket files, and exit without unwinding (the parent removes the unfinished report)."""
+    km = getattr(_KERNEL, "_km", None)  # the running kernel's manager, if any
+    if km is not None:
+        provisioner = getattr(km, "provisioner", None)
+        process = getattr(provisioner, "process", None)
+        if process is not None:
+            try:
+                pgid = getattr(provisioner, "pgid", None)
+                if pgid:
+                    os.killpg(pgid, signal.SIGKILL)
+                else:
+                    process.kill()
+                process.wait(timeout=10)
+            except Exception:  # already gone; exiting regardless
+                pass
+        for cleanup in (km.cleanup_connection_file, km.cleanup_ipc_files):
+            try:
+                cleanup()
+            except Exception:  # best effort on the way out
+                pass
+    os._exit(128 + signum)
 
 
 def _render(job: Job, inputs: Sequence[str]) -> tuple[str, float]:
@@ -239,6 +276,101 @@ def _render(job: Job, inputs: Sequence[str]) -> tuple[str, float]:
         kernel=_KERNEL,
     )
     return str(job.folder), time.perf_counter() - t0
+
+
+def _discard_unfinished(job: Job) -> None:
+    """Remove what an unfinished render of ``job`` left: the whole folder, or — when a failed
+    render kept its executed notebook for inspection — the temporary files only."""
+    folder = job.folder
+    if job.done or not folder.is_dir():
+        return
+    if (folder / "notebook.failed.ipynb").is_file():
+        for tmp in folder.rglob(".*.tmp*"):
+            tmp.unlink(missing_ok=True)
+        return
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def _render_all(jobs: Sequence[Job], inputs: Sequence[str], *, workers: int, bar: Any) -> list[float]:
+    """Render ``jobs`` in ``workers`` processes; returns the seconds of each report.
+
+    The queue is fed one report per free worker. A failing report stops the queue: the reports
+    being rendered finish, then its error is raised. Ctrl-C (or any other interruption) stops
+    everything at once: the workers and their kernels are killed and unfinished report folders
+    removed, so a run folder holds only complete reports and ``--resume`` continues it.
+    """
+    # "spawn": a forked child would inherit the parent's ZeroMQ context and threads (from an
+    # earlier kernel in the same process) and can hang; a fresh interpreter cannot
+    ctx = multiprocessing.get_context("spawn")
+    done: queue.SimpleQueue[tuple[bool, Any]] = queue.SimpleQueue()
+    waiting = list(reversed(jobs))
+    seconds: list[float] = []
+    pool = None
+    # the workers are started with Ctrl-C blocked (a blocked signal stays blocked across exec),
+    # so that it never reaches one before its initialiser has told it to ignore it; a Ctrl-C
+    # meanwhile reaches the parent when it unblocks. The resource tracker, started on first
+    # use, unblocks SIGINT after starting itself: start it first.
+    resource_tracker.ensure_running()
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        try:
+            pool = ctx.Pool(workers, initializer=_start_worker)
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+
+        def submit() -> None:
+            job = waiting.pop()
+            pool.apply_async(
+                _render,
+                (job, inputs),
+                callback=lambda r: done.put((True, r)),
+                error_callback=lambda e: done.put((False, e)),
+            )
+
+        running = 0
+        while waiting and running < workers:
+            submit()
+            running += 1
+        error: BaseException | None = None
+        while running:
+            ok, value = done.get()
+            running -= 1
+            if ok:
+                seconds.append(value[1])
+                bar.update(1)
+            elif error is None:
+                error = value
+            if waiting and error is None:
+                submit()
+                running += 1
+        pool.close()
+        pool.join()
+        pool = None
+        if error is not None:
+            raise error
+    except BaseException:
+        with _no_interrupt():  # a second Ctrl-C must not stop the clean-up half-way
+            if pool is not None:
+                pool.terminate()  # SIGTERM: each worker kills its kernel and exits at once
+                pool.join()
+            for job in jobs:
+                _discard_unfinished(job)
+        raise
+    return seconds
+
+
+@contextlib.contextmanager
+def _no_interrupt() -> Iterator[None]:
+    """Ignore Ctrl-C inside the block (in the main thread; elsewhere signals are not ours)."""
+    try:
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except ValueError:  # not the main thread
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def run(
@@ -279,29 +411,17 @@ def run(
     t0 = time.perf_counter()
     per_report: list[float] = []
     if pending:
-        from concurrent.futures import ProcessPoolExecutor, as_completed
-
         from tqdm import tqdm
 
+        for job in pending:  # what an earlier, killed run left of these reports
+            _discard_unfinished(job)
         bar = tqdm(
             total=len(pending), desc="rapporter", unit="rapport", disable=not progress, file=sys.stderr
         )
-        # "spawn": a forked child would inherit the parent's ZeroMQ context and threads (from an
-        # earlier kernel in the same process) and can hang; a fresh interpreter cannot
-        ctx = multiprocessing.get_context("spawn")
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_start_worker)
         try:
-            futures = {pool.submit(_render, j, inputs): j for j in pending}
-            for fut in as_completed(futures):
-                _, seconds = fut.result()
-                per_report.append(seconds)
-                bar.update(1)
-        except BaseException:
-            pool.shutdown(wait=True, cancel_futures=True)
-            raise
+            per_report = _render_all(pending, inputs, workers=workers, bar=bar)
         finally:
             bar.close()
-        pool.shutdown(wait=True)
     timings["reports"] = time.perf_counter() - t0
     timings["n_rendered"] = float(len(pending))
     timings["n_skipped"] = float(len(todo) - len(pending))
