@@ -17,7 +17,7 @@ import argparse
 import os
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 PROG = "kommunebench"
 
@@ -27,6 +27,30 @@ class ArgumentParser(argparse.ArgumentParser):
 
     def error(self, message: str) -> None:  # type: ignore[override]
         self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+class CommandParser(ArgumentParser):
+    """A command's parser, configured on first use: ``kommunebench fit`` does not import what
+    ``kommunebench efficiency`` needs to describe its options, so every command starts fast."""
+
+    configure: Callable[[argparse.ArgumentParser], None] | None = None
+
+    def _ready(self) -> None:
+        configure, self.configure = self.configure, None
+        if configure is not None:
+            configure(self)
+
+    def parse_known_args(self, args=None, namespace=None):  # type: ignore[override]
+        self._ready()
+        return super().parse_known_args(args, namespace)
+
+    def format_help(self) -> str:
+        self._ready()
+        return super().format_help()
+
+    def format_usage(self) -> str:
+        self._ready()
+        return super().format_usage()
 
 
 def user_errors() -> tuple[type[BaseException], ...]:
@@ -48,10 +72,10 @@ def build_parser() -> ArgumentParser:
         epilog="`kommunebench COMMAND --help` describes each command's options.",
     )
     parser.add_argument("--version", action="store_true", help="print the version and exit")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=ArgumentParser)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=CommandParser)
     for cmd in COMMANDS:
         p = sub.add_parser(cmd.name, help=cmd.help, description=cmd.description or cmd.help)
-        cmd.configure(p)
+        p.configure = cmd.configure
         p.set_defaults(_command=cmd)
     return parser
 
