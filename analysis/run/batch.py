@@ -15,6 +15,9 @@ and ``kommuner/<code>-<name>/`` with each report's ``report.html``, ``report.pdf
 * Reports already complete in the folder are skipped, so an interrupted batch resumes where it
   stopped. Reports render in parallel with a progress bar; each worker keeps one kernel running
   and clears its namespace between reports.
+* Ctrl-C stops the queue at once: the workers and their kernels are stopped and unfinished
+  report folders removed, so a run folder holds only complete reports (and a new run whose
+  model fit did not finish is removed altogether).
 """
 
 from __future__ import annotations
@@ -398,12 +401,22 @@ def run(
     todo = plan(run_dir, run_params, base, municipalities=municipalities, national=national)
     if not todo:
         raise ParameterError("nothing to render: ask for the national reports and/or municipalities")
+    created = [d for d in (run_dir, *run_dir.parents) if not d.exists()]  # by open_run, if new
     open_run(run_dir, run_params, todo, resume=resume)
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     cache = run_dir / CACHE_DIR
     if not (cache / CACHE_FILE).is_file():
-        build(source, run_params).save(cache)
+        try:
+            build(source, run_params).save(cache)
+        except BaseException:
+            if created:  # a model that cannot be fitted (or Ctrl-C) leaves no empty run behind
+                with _no_interrupt():
+                    shutil.rmtree(run_dir, ignore_errors=True)
+                    for folder in created[1:]:
+                        with contextlib.suppress(OSError):
+                            folder.rmdir()  # only if empty
+            raise
     timings["benchmark"] = time.perf_counter() - t0
     inputs = sorted(source.provenance.inputs)
     pending = [j for j in todo if not j.done]
