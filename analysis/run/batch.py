@@ -157,6 +157,13 @@ def plan(
 _PER_REPORT = ("municipality", "cache")
 
 
+def _refuse_existing(run_dir: Path, *, resume: bool) -> None:
+    if not resume and run_dir.exists() and any(run_dir.iterdir()):
+        raise ParameterError(
+            f"run-id: {run_dir} exists already; pass --resume to continue it, or choose another --run-id"
+        )
+
+
 def open_run(run_dir: Path, run: RunParameters, jobs: Sequence[Job], *, resume: bool) -> None:
     """Create ``run_dir`` with its ``run.json``, or check it for ``resume``; never mix runs.
 
@@ -170,10 +177,7 @@ def open_run(run_dir: Path, run: RunParameters, jobs: Sequence[Job], *, resume: 
     key = run.run_key()
     reports = {j.key: dict(j.values) for j in jobs}
     if run_dir.exists() and any(run_dir.iterdir()):
-        if not resume:
-            raise ParameterError(
-                f"run-id: {run_dir} exists already; pass --resume to continue it, or choose another --run-id"
-            )
+        _refuse_existing(run_dir, resume=resume)
         if not record.is_file():
             raise ParameterError(
                 f"run-id: {run_dir} is not a kommunebench run (no run.json); refusing to write into it"
@@ -396,6 +400,8 @@ def run(
     """
     from analysis.run.benchmark import CACHE_FILE, build
 
+    if run_dir is not None:
+        _refuse_existing(Path(run_dir), resume=resume)  # before the data are read
     source, run_params = resolve(base)
     run_dir = Path(run_dir) if run_dir else reports_dir() / run_id(run_params.run_key())
     todo = plan(run_dir, run_params, base, municipalities=municipalities, national=national)
