@@ -83,25 +83,32 @@ def build_parser() -> ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``kommunebench ARGS``; returns the exit status."""
     args_list = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser()
-    if not args_list:
-        parser.print_usage(sys.stderr)
-        print(f"{PROG}: error: no command given; `{PROG} --help` lists the commands", file=sys.stderr)
-        return 2
-    if args_list == ["--version"]:
-        from analysis import __version__
-
-        print(__version__)
-        return 0
-    args = parser.parse_args(args_list)
-    cmd = getattr(args, "_command", None)
-    if cmd is None:
-        parser.print_usage(sys.stderr)
-        print(f"{PROG}: error: no command given; `{PROG} --help` lists the commands", file=sys.stderr)
-        return 2
-    prog = f"{PROG} {cmd.name}"
+    prog = PROG
     try:
-        return int(cmd.run(args) or 0)
+        parser = build_parser()
+        if not args_list:
+            parser.print_usage(sys.stderr)
+            print(f"{PROG}: error: no command given; `{PROG} --help` lists the commands", file=sys.stderr)
+            return 2
+        if args_list == ["--version"]:
+            from analysis import __version__
+
+            print(__version__)
+            return 0
+        args = parser.parse_args(args_list)
+        cmd = getattr(args, "_command", None)
+        if cmd is None:
+            parser.print_usage(sys.stderr)
+            print(f"{PROG}: error: no command given; `{PROG} --help` lists the commands", file=sys.stderr)
+            return 2
+        prog = f"{PROG} {cmd.name}"
+        try:
+            return int(cmd.run(args) or 0)
+        except user_errors() as exc:
+            if os.environ.get("KOMMUNEBENCH_DEBUG"):
+                raise
+            print(f"{prog}: error: {one_line(exc)}", file=sys.stderr)
+            return 2
     except KeyboardInterrupt:
         # on a terminal, start a new line after the echoed ^C (or a progress bar)
         lead = "\n" if sys.stderr.isatty() else ""
@@ -112,11 +119,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 0
-    except user_errors() as exc:
-        if os.environ.get("KOMMUNEBENCH_DEBUG"):
-            raise
-        print(f"{prog}: error: {one_line(exc)}", file=sys.stderr)
-        return 2
 
 
 def one_line(exc: BaseException) -> str:
