@@ -340,6 +340,12 @@ CASES = [
         "--param: municipality is set with --municipality, not --param",
     ),
     Case(
+        "param-read-by-no-report",
+        ("report", "--municipality", "Nyborg", *REG, "--param", "side_a=dagpenge"),
+        "--param: side_a is a parameter of the trade-off report, which this command does not render "
+        "(add --national)",
+    ),
+    Case(
         "param-publisher",
         ("report", "--municipality", "Nyborg", *REG, "--param", "publisher=Andre"),
         "--param: publisher is set with --publisher, not --param",

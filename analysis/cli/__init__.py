@@ -104,6 +104,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         prog = f"{PROG} {cmd.name}"
         try:
             return int(cmd.run(args) or 0)
+        except BrokenPipeError:
+            raise  # an OSError, but not the user's: handled below
         except user_errors() as exc:
             if os.environ.get("KOMMUNEBENCH_DEBUG"):
                 raise

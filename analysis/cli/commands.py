@@ -24,6 +24,13 @@ PARAM_KEYS = {
     "side_a": "trade-off report",
     "side_b": "trade-off report",
 }
+#: The reports (batch job kinds) that read each ``--param`` key.
+PARAM_REPORTS = {
+    "n_peers": ("case",),
+    "cases": ("tradeoff",),
+    "side_a": ("tradeoff",),
+    "side_b": ("tradeoff",),
+}
 
 
 @dataclass(frozen=True)
@@ -823,7 +830,7 @@ def _reports_run(args: argparse.Namespace, *, command: str) -> int:
     from analysis.core.municipalities import codes, lookup
     from analysis.core.params import parse_municipality
     from analysis.core.paths import reports_dir
-    from analysis.run.batch import check_run_id, run
+    from analysis.run.batch import NATIONAL, check_run_id, run
 
     base = _base(args)
     if command == "report":
@@ -834,6 +841,14 @@ def _reports_run(args: argparse.Namespace, *, command: str) -> int:
             [lookup(c) for c in codes()] if args.all else [parse_municipality(m) for m in args.municipality]
         )
         national = not args.no_national
+    rendered = {*(["case"] if munis else []), *(NATIONAL if national else [])}
+    for text in args.param:  # a parameter no report of the run reads would be silently ignored
+        key = _parse_param(text)[0]
+        if not rendered & set(PARAM_REPORTS[key]):
+            raise ParameterError(
+                f"--param: {key} is a parameter of the {PARAM_KEYS[key]}, which this command does not "
+                f"render{' (add --national)' if command == 'report' else ''}"
+            )
     out = args.out or reports_dir()
     run_dir = out / check_run_id(args.run_id) if args.run_id else None
     if run_dir is None and args.resume:
