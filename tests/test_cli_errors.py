@@ -15,8 +15,9 @@ the million-person register.
 
 Ctrl-C is tested on a real 5-report batch (:func:`interrupted`): SIGINT to the process group, as
 a terminal sends it, as soon as the first report folder appears. The batch must stop at once
-(exit 130, one line), leave no unfinished report, temporary file or kernel, and ``--resume``
-must complete it. The same run is the existing run of the cases about run folders.
+(exit 130, one line) and leave no unfinished report, temporary file or kernel; ``--resume``
+must complete it (in the render tier: it renders the five reports). The same run is the
+existing run of the cases about run folders.
 """
 
 from __future__ import annotations
@@ -450,7 +451,7 @@ def test_bad_input_gets_one_line(case: Case, paths, outcomes):
 
 
 # --------------------------------------------------------------------------- 5. Ctrl-C
-def test_ctrl_c_stops_the_batch_at_once_and_resume_completes_it(paths, interrupted):
+def test_ctrl_c_stops_the_batch_at_once(paths, interrupted):
     assert interrupted.rc == 130, interrupted.err
     assert interrupted.err.splitlines() == ["kommunebench reports: interrupted"]  # no progress bar in a pipe
     assert interrupted.seconds < 15
@@ -463,6 +464,11 @@ def test_ctrl_c_stops_the_batch_at_once_and_resume_completes_it(paths, interrupt
     assert list(Path(paths["runtime"]).iterdir()) == []
     assert kernels_of(paths["runtime"]) == []
 
+
+@pytest.mark.render
+def test_resume_completes_the_interrupted_batch(paths, interrupted):
+    """Renders the five reports (the render tier): the interrupted run is continued, not mixed."""
+    run = Path(paths["runs"]) / "r"
     r = cli(_batch_args(paths["reg"], paths["runs"], extra=["--resume"]), paths, cwd=Path(paths["cwd"]))
     assert r.returncode == 0, r.stderr
     assert r.stderr == ""

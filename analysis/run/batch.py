@@ -28,7 +28,6 @@ import hashlib
 import json
 import multiprocessing
 import os
-import queue
 import re
 import shutil
 import signal
@@ -302,68 +301,70 @@ def _render_all(jobs: Sequence[Job], inputs: Sequence[str], *, workers: int, bar
     """Render ``jobs`` in ``workers`` processes; returns the seconds of each report.
 
     The queue is fed one report per free worker. A failing report stops the queue: the reports
-    being rendered finish, then its error is raised. Ctrl-C (or any other interruption) stops
-    everything at once: the workers and their kernels are killed and unfinished report folders
-    removed, so a run folder holds only complete reports and ``--resume`` continues it.
+    being rendered finish, then its error is raised (a worker that dies raises
+    ``BrokenProcessPool``). Ctrl-C (or any other interruption) stops everything at once: the
+    workers and their kernels are killed and unfinished report folders removed, so a run folder
+    holds only complete reports and ``--resume`` continues it.
     """
+    from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+
     # "spawn": a forked child would inherit the parent's ZeroMQ context and threads (from an
     # earlier kernel in the same process) and can hang; a fresh interpreter cannot
     ctx = multiprocessing.get_context("spawn")
-    done: queue.SimpleQueue[tuple[bool, Any]] = queue.SimpleQueue()
+    # Workers start with Ctrl-C blocked (a blocked signal stays blocked across exec), so that it
+    # never reaches one before its initialiser has told it to ignore it; a Ctrl-C meanwhile
+    # reaches the parent when it unblocks. The resource tracker, started on first use, unblocks
+    # SIGINT after starting itself: start it first.
+    resource_tracker.ensure_running()
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_start_worker)
     waiting = list(reversed(jobs))
     seconds: list[float] = []
-    pool = None
-    # the workers are started with Ctrl-C blocked (a blocked signal stays blocked across exec),
-    # so that it never reaches one before its initialiser has told it to ignore it; a Ctrl-C
-    # meanwhile reaches the parent when it unblocks. The resource tracker, started on first
-    # use, unblocks SIGINT after starting itself: start it first.
-    resource_tracker.ensure_running()
-    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-    try:
+
+    def submit() -> Future:
+        mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})  # a worker may start here
         try:
-            pool = ctx.Pool(workers, initializer=_start_worker)
+            return pool.submit(_render, waiting.pop(), inputs)
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, mask)
 
-        def submit() -> None:
-            job = waiting.pop()
-            pool.apply_async(
-                _render,
-                (job, inputs),
-                callback=lambda r: done.put((True, r)),
-                error_callback=lambda e: done.put((False, e)),
-            )
-
-        running = 0
-        while waiting and running < workers:
-            submit()
-            running += 1
+    try:
+        running: set[Future] = set()
         error: BaseException | None = None
-        while running:
-            ok, value = done.get()
-            running -= 1
-            if ok:
-                seconds.append(value[1])
-                bar.update(1)
-            elif error is None:
-                error = value
-            if waiting and error is None:
-                submit()
-                running += 1
-        pool.close()
-        pool.join()
-        pool = None
+        while waiting or running:
+            while waiting and error is None and len(running) < workers:
+                running.add(submit())
+            if not running:
+                break
+            finished, running = wait(running, return_when=FIRST_COMPLETED)
+            for fut in finished:
+                exc = fut.exception()
+                if exc is None:
+                    seconds.append(fut.result()[1])
+                    bar.update(1)
+                elif error is None:
+                    error = exc
+        pool.shutdown(wait=True)
         if error is not None:
             raise error
     except BaseException:
         with _no_interrupt():  # a second Ctrl-C must not stop the clean-up half-way
-            if pool is not None:
-                pool.terminate()  # SIGTERM: each worker kills its kernel and exits at once
-                pool.join()
+            _terminate_workers(pool)  # SIGTERM: each worker kills its kernel and exits at once
+            pool.shutdown(wait=True, cancel_futures=True)
             for job in jobs:
                 _discard_unfinished(job)
         raise
     return seconds
+
+
+def _terminate_workers(pool: Any) -> None:
+    """SIGTERM to every live worker of a ``ProcessPoolExecutor``."""
+    terminate = getattr(pool, "terminate_workers", None)  # Python ≥ 3.14
+    if terminate is not None:
+        terminate()
+        return
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        if process.is_alive():
+            process.terminate()
 
 
 @contextlib.contextmanager
