@@ -24,6 +24,13 @@ PARAM_KEYS = {
     "side_a": "trade-off report",
     "side_b": "trade-off report",
 }
+#: The reports (batch job kinds) that read each ``--param`` key.
+PARAM_REPORTS = {
+    "n_peers": ("case",),
+    "cases": ("tradeoff",),
+    "side_a": ("tradeoff",),
+    "side_b": ("tradeoff",),
+}
 
 
 @dataclass(frozen=True)
@@ -88,8 +95,52 @@ def _model_values(args: argparse.Namespace) -> dict[str, Any]:
     return {k: getattr(args, k) for k in ("data", "period", "benefits", "spec", "draws", "seed")}
 
 
-def _out_option(p: argparse.ArgumentParser, what: str) -> None:
-    p.add_argument("--out", type=Path, required=True, help=what)
+def writable(path: Path, kind: str, *, name: str = "--out") -> Path:
+    """``path`` if an output of ``kind`` (``"parquet"``: a .parquet file; ``"folder"``) can be
+    written there; checked before any work is done, so a long computation does not end in an
+    unwritable path.
+
+    Raises
+    ------
+    ParameterError
+        Naming the option, the path and why not: a wrong suffix, a file where a folder is
+        needed (or the reverse), or a folder without write permission.
+    """
+    import os
+
+    path = Path(path).expanduser()
+    if kind == "parquet" and path.suffix != ".parquet":
+        raise ParameterError(f"{name}: expected a .parquet file, got {path}")
+    if path.exists():
+        if kind == "folder" and not path.is_dir():
+            raise ParameterError(f"{name}: {path} is a file; expected a folder")
+        if kind != "folder" and path.is_dir():
+            raise ParameterError(f"{name}: {path} is a folder; expected a .parquet file")
+    parent = path if kind == "folder" else path.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent  # the folders up to the first existing one will be created
+    if not parent.is_dir():
+        raise ParameterError(f"{name}: cannot write {path}: {parent} is a file, not a folder")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise ParameterError(f"{name}: cannot write {path}: no permission to write in {parent}")
+    return path
+
+
+def _output(kind: str, *, name: str = "--out") -> Callable[[str], Path]:
+    """An argparse ``type`` for an output path (see :func:`writable`)."""
+
+    def parse(text: str) -> Path:
+        try:
+            return writable(Path(text), kind, name=name)
+        except ParameterError as exc:
+            raise argparse.ArgumentTypeError(str(exc).split(": ", 1)[1]) from None
+
+    parse.__name__ = "output path"
+    return parse
+
+
+def _out_option(p: argparse.ArgumentParser, what: str, *, kind: str = "parquet") -> None:
+    p.add_argument("--out", type=_output(kind), required=True, help=what)
 
 
 def _register(data: str):
@@ -109,9 +160,7 @@ def _register(data: str):
 def _write(frame, path: Path, metadata: dict[str, Any]) -> None:
     from analysis.core.io import write_parquet_atomic
 
-    if path.suffix != ".parquet":
-        raise ParameterError(f"--out: expected a .parquet file, got {path}")
-    write_parquet_atomic(frame, path, metadata=metadata)
+    write_parquet_atomic(frame, writable(path, "parquet"), metadata=metadata)
 
 
 def _synthetic_mark(synthetic: bool) -> str:
@@ -144,7 +193,7 @@ def _synth_configure(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--tradeoff-corr", type=float, default=-0.6, help="planted kontanthjælp-førtidspension correlation"
     )
-    _out_option(p, "output folder")
+    _out_option(p, "output folder", kind="folder")
 
 
 def _synth_run(args: argparse.Namespace) -> int:
@@ -219,7 +268,7 @@ def _statbank_configure(p: argparse.ArgumentParser) -> None:
         q.add_argument("--cache-dir", type=Path, default=None, help="default data/raw/statbank")
         q.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, help="network timeout, seconds")
         q.add_argument("--check", action="store_true", help="check requests against tableinfo first")
-    p_build.add_argument("--out", type=Path, required=True, help="output .parquet file")
+    p_build.add_argument("--out", type=_output("parquet"), required=True, help="output .parquet file")
 
 
 def _statbank_run(args: argparse.Namespace) -> int:
@@ -238,8 +287,6 @@ def _statbank_run(args: argparse.Namespace) -> int:
             )
         return 0
     years = sb.parse_years(args.years)
-    if args.action == "build" and args.out.suffix != ".parquet":
-        raise ParameterError(f"--out: expected a .parquet file, got {args.out}")
     client = sb.StatBankClient(
         cache_dir=args.cache_dir,
         transport=statbank_transport(),
@@ -272,7 +319,9 @@ def _public_configure(p: argparse.ArgumentParser) -> None:
 
     sub = p.add_subparsers(dest="action", required=True, metavar="ACTION", parser_class=ArgumentParser)
     b = sub.add_parser("build", help="check the raw files and write the municipality × period table")
-    b.add_argument("--out", type=Path, default=None, help="output folder (default data/processed/public)")
+    b.add_argument(
+        "--out", type=_output("folder"), default=None, help="output folder (default data/processed/public)"
+    )
     sub.add_parser("check", help="check every raw file against its provenance (sha256) and its contents")
 
 
@@ -431,6 +480,12 @@ def _tradeoff_run(args: argparse.Namespace) -> int:
     set_from = BenefitSet.parse(args.from_set, name="--from-set")
     set_to = BenefitSet.parse(args.to_set, name="--to-set")
     reg = _register(args.data)._register
+    for option, side in (("--side-a", side_a), ("--side-b", side_b)):
+        if not (reg.persons[list(side)] > 0).any(axis=None):
+            raise ParameterError(
+                f"{option}: no one in the register receives {'+'.join(side)}; "
+                "each side of the trade-off needs recipients"
+            )
     ta = analyse(
         reg.persons,
         reg.municipalities,
@@ -678,7 +733,9 @@ def _report_options(p: argparse.ArgumentParser, *, command: str) -> None:
     _model_options(p)
     p.add_argument("--publisher", default="kommunebench", help="publisher named on the cover")
     p.add_argument("--run-id", default=None, help="name of the run folder (a plain name; default: a new one)")
-    p.add_argument("--out", type=Path, default=None, help="parent folder of runs (default: reports/)")
+    p.add_argument(
+        "--out", type=_output("folder"), default=None, help="parent folder of runs (default: reports/)"
+    )
     p.add_argument(
         "--resume", action="store_true", help="continue an interrupted run with the same parameters"
     )
@@ -751,7 +808,7 @@ def _reports_run(args: argparse.Namespace, *, command: str) -> int:
     from analysis.core.municipalities import codes, lookup
     from analysis.core.params import parse_municipality
     from analysis.core.paths import reports_dir
-    from analysis.run.batch import check_run_id, run
+    from analysis.run.batch import NATIONAL, check_run_id, run
 
     base = _base(args)
     if command == "report":
@@ -762,6 +819,14 @@ def _reports_run(args: argparse.Namespace, *, command: str) -> int:
             [lookup(c) for c in codes()] if args.all else [parse_municipality(m) for m in args.municipality]
         )
         national = not args.no_national
+    rendered = {*(["case"] if munis else []), *(NATIONAL if national else [])}
+    for text in args.param:  # a parameter no report of the run reads would be silently ignored
+        key = _parse_param(text)[0]
+        if not rendered & set(PARAM_REPORTS[key]):
+            raise ParameterError(
+                f"--param: {key} is a parameter of the {PARAM_KEYS[key]}, which this command does not "
+                f"render{' (add --national)' if command == 'report' else ''}"
+            )
     out = args.out or reports_dir()
     run_dir = out / check_run_id(args.run_id) if args.run_id else None
     if run_dir is None and args.resume:
@@ -771,7 +836,13 @@ def _reports_run(args: argparse.Namespace, *, command: str) -> int:
 
         run_dir = out / run_id(resolve(base)[1].run_key())
     folder, timings = run(
-        base, municipalities=munis, national=national, run_dir=run_dir, resume=args.resume, jobs=args.jobs
+        base,
+        municipalities=munis,
+        national=national,
+        run_dir=run_dir,
+        resume=args.resume,
+        jobs=args.jobs,
+        progress=sys.stderr.isatty(),  # no progress bar in logs and pipes
     )
     print(f"reports in {folder}")
     print(
@@ -798,6 +869,7 @@ def _run_run(args: argparse.Namespace) -> int:
         jobs=args.jobs,
         out=args.out,
         demonstration=not args.no_demonstration,
+        progress=sys.stderr.isatty(),
     )
 
 

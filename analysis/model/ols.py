@@ -28,11 +28,13 @@ clustered one, because the effects are nested in the municipality clusters — t
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 import scipy.linalg
+import scipy.linalg.lapack
 import scipy.sparse as sp
 
 from analysis.core.params import check_choice
@@ -101,6 +103,78 @@ def design(cells: Cells, spec: Spec) -> Design:
     )
 
 
+def _dependencies(scaled: np.ndarray, terms: Sequence[str], tol: float = 1e-9) -> list[tuple[str, ...]]:
+    """The linear dependencies among the columns of a scaled :math:`X'X` (unit diagonal).
+
+    A rank-revealing (pivoted) Cholesky factorisation picks a largest independent set of
+    columns; each remaining column is regressed on them, and it and the columns with a
+    non-zero coefficient form one dependency. Falls back to the eigenvector of the smallest
+    eigenvalue (as linearmodels does) when the factorisation finds full rank.
+    """
+    p = len(terms)
+    _, piv, rank, _ = scipy.linalg.lapack.dpstrf(scaled, tol=tol)
+    piv = np.asarray(piv) - 1
+    groups: list[tuple[str, ...]] = []
+    if rank < p:
+        ind = np.sort(piv[:rank])
+        for r in piv[rank:]:
+            coef = np.linalg.lstsq(scaled[np.ix_(ind, ind)], scaled[ind, r], rcond=None)[0]
+            involved = sorted({int(r), *(int(j) for j, c in zip(ind, coef, strict=True) if abs(c) > 1e-6)})
+            groups.append(tuple(terms[j] for j in involved))
+    else:
+        _, vecs = np.linalg.eigh(scaled)
+        v = np.abs(vecs[:, 0])
+        groups.append(tuple(terms[j] for j in np.flatnonzero(v > 1e-6 * v.max())))
+    return groups
+
+
+def collinearity_message(
+    des: Design, x: np.ndarray, n: np.ndarray, cidx: np.ndarray, scaled: np.ndarray, *, spec: str
+) -> str:
+    """One line naming the regressors that make :math:`X'X` singular, and why.
+
+    In the fixed-effects specification a regressor that does not vary within any municipality
+    is absorbed by the municipality effects; other dependencies are named by their columns
+    (``urbanisation is constant``, ``a, b are linearly dependent``).
+    """
+    terms = list(des.terms)
+    keep = list(range(len(terms)))
+    parts = []
+    if spec == "fe":
+        w = np.bincount(cidx, weights=n)
+        within = np.zeros(len(terms))
+        total = np.zeros(len(terms))
+        for j in range(1, len(terms)):
+            mean_m = np.bincount(cidx, weights=n * x[:, j]) / w
+            within[j] = float(n @ (x[:, j] - mean_m[cidx]) ** 2)
+            total[j] = float(n @ (x[:, j] - (n @ x[:, j]) / n.sum()) ** 2)
+        absorbed = [j for j in range(1, len(terms)) if total[j] > 0 and within[j] <= 1e-12 * total[j]]
+        if absorbed:
+            names = ", ".join(terms[j] for j in absorbed)
+            parts.append(
+                f"{names} {'is' if len(absorbed) == 1 else 'are'} absorbed by the municipality effects "
+                "(no variation within any municipality); the fe specification cannot estimate "
+                f"{'it' if len(absorbed) == 1 else 'them'}: use the pooled specification or check the data"
+            )
+            keep = [j for j in keep if j not in absorbed]
+    sub = scaled[np.ix_(keep, keep)]
+    ev = np.linalg.eigvalsh(sub)
+    if ev[0] < 1e-12 * ev[-1] or not parts:
+        for group in _dependencies(sub, [terms[j] for j in keep]):
+            others = [t for t in group if t != "const"]
+            if len(group) == 2 and "const" in group:
+                parts.append(f"{others[0]} is constant in the data (collinear with the constant term)")
+            elif len(others) == 1:
+                parts.append(f"{others[0]} is collinear with the other regressors")
+            else:
+                parts.append(f"{', '.join(others)} are linearly dependent")
+        cond = ev[-1] / ev[0] if ev[0] > 0 else np.inf
+        parts[-1] += (
+            " (X'X is singular)" if cond > 1e16 else f" (condition number {cond:.3g})"
+        ) + "; check that every covariate varies in the data and that no two carry the same information"
+    return "model: collinear regressors: " + "; ".join(dict.fromkeys(parts))
+
+
 @dataclass(frozen=True)
 class CellFit:
     """Raw estimation output (arrays); wrapped by :class:`ExpectedCaseloadResults`."""
@@ -163,10 +237,7 @@ def prepare(cells: Cells, spec: Spec = "pooled") -> Prepared:
     scaled = xtx / np.outer(d, d)
     ev = np.linalg.eigvalsh(scaled)
     if ev[0] < 1e-12 * ev[-1]:
-        raise ValueError(
-            "model: the regressors are (nearly) collinear (condition number "
-            f"{ev[-1] / max(ev[0], 1e-300):.3g}); check that every covariate varies in the data"
-        )
+        raise ValueError(collinearity_message(des, x, n, cidx, scaled, spec=spec))
     inv = scipy.linalg.cho_solve(scipy.linalg.cho_factor(scaled), np.eye(len(d))) / np.outer(d, d)
     return Prepared(spec, des, codes, cidx, agg, n_m, xbar_m, xbar, z, inv)
 

@@ -8,25 +8,34 @@ and ``kommuner/<code>-<name>/`` with each report's ``report.html``, ``report.pdf
 * Parameters are parsed once (:mod:`analysis.core.params`) and checked against the data source
   (period, benefit set, specification) before any kernel starts.
 * A run folder is never reused for other parameters: an existing run is only continued
-  (``resume=True``) when its ``run.json`` holds the same run parameters and, for each report
-  already in it, the same report parameters; a mismatch names the parameter.
+  (``resume=True``) when its ``run.json`` holds the same run parameters, the same report
+  parameters for each report already in it, and — for a report added on resume — the values
+  the reports already in it share (``n_peers``, the publisher, …); a mismatch names the
+  parameter.
 * Reports already complete in the folder are skipped, so an interrupted batch resumes where it
   stopped. Reports render in parallel with a progress bar; each worker keeps one kernel running
   and clears its namespace between reports.
+* Ctrl-C stops the queue at once: the workers and their kernels are stopped and unfinished
+  report folders removed, so a run folder holds only complete reports (and a new run whose
+  model fit did not finish is removed altogether).
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import hashlib
 import json
 import multiprocessing
 import os
 import re
+import shutil
+import signal
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from multiprocessing import resource_tracker
 from pathlib import Path
 from typing import Any
 
@@ -142,25 +151,40 @@ def plan(
     return jobs
 
 
+#: Values a report records but that are not parameters of its content: the case report's own
+#: municipality, and the cache folder (which follows the run folder if it is moved).
+_PER_REPORT = ("municipality", "cache")
+
+
+def _refuse_existing(run_dir: Path, *, resume: bool) -> None:
+    if not resume and run_dir.exists() and any(run_dir.iterdir()):
+        raise ParameterError(
+            f"run-id: {run_dir} exists already; pass --resume to continue it, or choose another --run-id"
+        )
+
+
 def open_run(run_dir: Path, run: RunParameters, jobs: Sequence[Job], *, resume: bool) -> None:
     """Create ``run_dir`` with its ``run.json``, or check it for ``resume``; never mix runs.
 
-    ``run.json`` records the run parameters and every report's own parameters; resuming with
-    other values for either fails naming the parameter.
+    ``run.json`` records the run parameters and every report's own parameters. Resuming fails,
+    naming the parameter, when the run parameters differ, when a report already in the run is
+    asked for with other values, or when a new report would differ from the reports already
+    in the run in a parameter they share (``n_peers`` of the case reports, the publisher, …):
+    a run folder holds reports made with one set of parameters.
     """
     record = run_dir / "run.json"
     key = run.run_key()
     reports = {j.key: dict(j.values) for j in jobs}
     if run_dir.exists() and any(run_dir.iterdir()):
-        if not resume:
-            raise ParameterError(
-                f"run-id: {run_dir} exists already; pass --resume to continue it, or choose another --run-id"
-            )
+        _refuse_existing(run_dir, resume=resume)
         if not record.is_file():
             raise ParameterError(
                 f"run-id: {run_dir} is not a kommunebench run (no run.json); refusing to write into it"
             )
-        saved = json.loads(record.read_text(encoding="utf-8"))
+        try:
+            saved = json.loads(record.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            raise ParameterError(f"run-id: {record} is not valid JSON ({exc}); start a new run") from None
         old = saved.get("parameters", {})
         for k, v in key.items():
             if old.get(k) != v:
@@ -171,10 +195,19 @@ def open_run(run_dir: Path, run: RunParameters, jobs: Sequence[Job], *, resume: 
         for name, values in reports.items():
             if name in old_reports:
                 for k, v in values.items():
-                    if old_reports[name].get(k) != v:
+                    if k != "cache" and old_reports[name].get(k) != v:
                         raise ParameterError(
                             f"--resume: the report {name} in run {run_dir.name} was made with "
                             f"{k}={old_reports[name].get(k)!r}, not {v!r}; start a new run"
+                        )
+                continue
+            for other, old_values in old_reports.items():  # a new report beside the old ones
+                for k, v in values.items():
+                    if k not in _PER_REPORT and k in old_values and old_values[k] != v:
+                        raise ParameterError(
+                            f"--resume: the run {run_dir.name} holds {other} made with "
+                            f"{k}={old_values[k]!r}; {name} would be made with {k}={v!r}; "
+                            "a run holds reports of one set of parameters: start a new run"
                         )
         reports = {**old_reports, **reports}
         write_json_atomic({**saved, "reports": reports}, record)
@@ -189,18 +222,50 @@ _KERNEL: Any = None  # the worker process's warm kernel (see analysis.report.ren
 
 
 def _start_worker() -> None:
-    """Worker initialiser: one kernel per worker, reused by every report it renders."""
-    import signal
+    """Worker initialiser: one kernel per worker, reused by every report it renders.
+
+    Ctrl-C is for the parent, which stops the queue; a worker ignores it (it starts with the
+    signal blocked, see :func:`_render_all`) and ends at once on SIGTERM (``Pool.terminate``),
+    killing its kernel first.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # before anything slow (the imports below)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    signal.signal(signal.SIGTERM, _stop_worker)
+
     from multiprocessing.util import Finalize
 
     from analysis.core.paths import notebooks_dir
     from analysis.report.render import WarmKernel
 
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops the queue on Ctrl-C
     global _KERNEL
     _KERNEL = WarmKernel(notebooks_dir())
     # worker processes end without running atexit handlers, but they do run these finalisers
     Finalize(_KERNEL, _KERNEL.shutdown, exitpriority=10)
+
+
+def _stop_worker(signum: int, frame: Any) -> None:
+    """SIGTERM in a worker: kill its kernel (process group), remove the kernel's connection and
+    socket files, and exit without unwinding (the parent removes the unfinished report)."""
+    km = getattr(_KERNEL, "_km", None)  # the running kernel's manager, if any
+    if km is not None:
+        provisioner = getattr(km, "provisioner", None)
+        process = getattr(provisioner, "process", None)
+        if process is not None:
+            try:
+                pgid = getattr(provisioner, "pgid", None)
+                if pgid:
+                    os.killpg(pgid, signal.SIGKILL)
+                else:
+                    process.kill()
+                process.wait(timeout=10)
+            except Exception:  # already gone; exiting regardless
+                pass
+        for cleanup in (km.cleanup_connection_file, km.cleanup_ipc_files):
+            try:
+                cleanup()
+            except Exception:  # best effort on the way out
+                pass
+    os._exit(128 + signum)
 
 
 def _render(job: Job, inputs: Sequence[str]) -> tuple[str, float]:
@@ -217,6 +282,103 @@ def _render(job: Job, inputs: Sequence[str]) -> tuple[str, float]:
         kernel=_KERNEL,
     )
     return str(job.folder), time.perf_counter() - t0
+
+
+def _discard_unfinished(job: Job) -> None:
+    """Remove what an unfinished render of ``job`` left: the whole folder, or — when a failed
+    render kept its executed notebook for inspection — the temporary files only."""
+    folder = job.folder
+    if job.done or not folder.is_dir():
+        return
+    if (folder / "notebook.failed.ipynb").is_file():
+        for tmp in folder.rglob(".*.tmp*"):
+            tmp.unlink(missing_ok=True)
+        return
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def _render_all(jobs: Sequence[Job], inputs: Sequence[str], *, workers: int, bar: Any) -> list[float]:
+    """Render ``jobs`` in ``workers`` processes; returns the seconds of each report.
+
+    The queue is fed one report per free worker. A failing report stops the queue: the reports
+    being rendered finish, then its error is raised (a worker that dies raises
+    ``BrokenProcessPool``). Ctrl-C (or any other interruption) stops everything at once: the
+    workers and their kernels are killed and unfinished report folders removed, so a run folder
+    holds only complete reports and ``--resume`` continues it.
+    """
+    from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+
+    # "spawn": a forked child would inherit the parent's ZeroMQ context and threads (from an
+    # earlier kernel in the same process) and can hang; a fresh interpreter cannot
+    ctx = multiprocessing.get_context("spawn")
+    # Workers start with Ctrl-C blocked (a blocked signal stays blocked across exec), so that it
+    # never reaches one before its initialiser has told it to ignore it; a Ctrl-C meanwhile
+    # reaches the parent when it unblocks. The resource tracker, started on first use, unblocks
+    # SIGINT after starting itself: start it first.
+    resource_tracker.ensure_running()
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_start_worker)
+    waiting = list(reversed(jobs))
+    seconds: list[float] = []
+
+    def submit() -> Future:
+        mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})  # a worker may start here
+        try:
+            return pool.submit(_render, waiting.pop(), inputs)
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+
+    try:
+        running: set[Future] = set()
+        error: BaseException | None = None
+        while waiting or running:
+            while waiting and error is None and len(running) < workers:
+                running.add(submit())
+            if not running:
+                break
+            finished, running = wait(running, return_when=FIRST_COMPLETED)
+            for fut in finished:
+                exc = fut.exception()
+                if exc is None:
+                    seconds.append(fut.result()[1])
+                    bar.update(1)
+                elif error is None:
+                    error = exc
+        pool.shutdown(wait=True)
+        if error is not None:
+            raise error
+    except BaseException:
+        with _no_interrupt():  # a second Ctrl-C must not stop the clean-up half-way
+            _terminate_workers(pool)  # SIGTERM: each worker kills its kernel and exits at once
+            pool.shutdown(wait=True, cancel_futures=True)
+            for job in jobs:
+                _discard_unfinished(job)
+        raise
+    return seconds
+
+
+def _terminate_workers(pool: Any) -> None:
+    """SIGTERM to every live worker of a ``ProcessPoolExecutor``."""
+    terminate = getattr(pool, "terminate_workers", None)  # Python ≥ 3.14
+    if terminate is not None:
+        terminate()
+        return
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        if process.is_alive():
+            process.terminate()
+
+
+@contextlib.contextmanager
+def _no_interrupt() -> Iterator[None]:
+    """Ignore Ctrl-C inside the block (in the main thread; elsewhere signals are not ours)."""
+    try:
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except ValueError:  # not the main thread
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def run(
@@ -239,17 +401,29 @@ def run(
     """
     from analysis.run.benchmark import CACHE_FILE, build
 
+    if run_dir is not None:
+        _refuse_existing(Path(run_dir), resume=resume)  # before the data are read
     source, run_params = resolve(base)
     run_dir = Path(run_dir) if run_dir else reports_dir() / run_id(run_params.run_key())
     todo = plan(run_dir, run_params, base, municipalities=municipalities, national=national)
     if not todo:
         raise ParameterError("nothing to render: ask for the national reports and/or municipalities")
+    created = [d for d in (run_dir, *run_dir.parents) if not d.exists()]  # by open_run, if new
     open_run(run_dir, run_params, todo, resume=resume)
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     cache = run_dir / CACHE_DIR
     if not (cache / CACHE_FILE).is_file():
-        build(source, run_params).save(cache)
+        try:
+            build(source, run_params).save(cache)
+        except BaseException:
+            if created:  # a model that cannot be fitted (or Ctrl-C) leaves no empty run behind
+                with _no_interrupt():
+                    shutil.rmtree(run_dir, ignore_errors=True)
+                    for folder in created[1:]:
+                        with contextlib.suppress(OSError):
+                            folder.rmdir()  # only if empty
+            raise
     timings["benchmark"] = time.perf_counter() - t0
     inputs = sorted(source.provenance.inputs)
     pending = [j for j in todo if not j.done]
@@ -257,29 +431,17 @@ def run(
     t0 = time.perf_counter()
     per_report: list[float] = []
     if pending:
-        from concurrent.futures import ProcessPoolExecutor, as_completed
-
         from tqdm import tqdm
 
+        for job in pending:  # what an earlier, killed run left of these reports
+            _discard_unfinished(job)
         bar = tqdm(
             total=len(pending), desc="rapporter", unit="rapport", disable=not progress, file=sys.stderr
         )
-        # "spawn": a forked child would inherit the parent's ZeroMQ context and threads (from an
-        # earlier kernel in the same process) and can hang; a fresh interpreter cannot
-        ctx = multiprocessing.get_context("spawn")
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_start_worker)
         try:
-            futures = {pool.submit(_render, j, inputs): j for j in pending}
-            for fut in as_completed(futures):
-                _, seconds = fut.result()
-                per_report.append(seconds)
-                bar.update(1)
-        except BaseException:
-            pool.shutdown(wait=True, cancel_futures=True)
-            raise
+            per_report = _render_all(pending, inputs, workers=workers, bar=bar)
         finally:
             bar.close()
-        pool.shutdown(wait=True)
     timings["reports"] = time.perf_counter() - t0
     timings["n_rendered"] = float(len(pending))
     timings["n_skipped"] = float(len(todo) - len(pending))

@@ -32,6 +32,7 @@ def main_job(
     jobs: int | None = None,
     out: Path | None = None,
     demonstration: bool = True,
+    progress: bool = True,
 ) -> int:
     """Render the default run (and, on public data, the synthetic demonstration); print where.
 
@@ -50,7 +51,9 @@ def main_job(
         runs.append((demo, [], ("tradeoff",)))
     for params, cases, national in runs:
         run_dir = None if out is None else out / _new_id(params)
-        run_dir, timings = run(params, municipalities=cases, national=national, jobs=jobs, run_dir=run_dir)
+        run_dir, timings = run(
+            params, municipalities=cases, national=national, jobs=jobs, run_dir=run_dir, progress=progress
+        )
         kind = (
             "synthetic demonstration (Syntetisk Danmark)"
             if params.data.kind == "synthetic"
