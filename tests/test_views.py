@@ -110,6 +110,7 @@ NATIONAL = {
     "rank_history_view": lambda nat, case: views.rank_history_view(
         case
     ),  # one year: prose (see test_history)
+    "history_intro": lambda nat, case: views.history_intro(case),
     "manifest_view": lambda nat, case: views.manifest_view(nat),
 }
 PROSE = {
@@ -119,6 +120,7 @@ PROSE = {
     "case_summary",
     "rank_history_view",
     "method_text",
+    "history_intro",
 }  # no "Kilde:" line
 NOT_DISPLAYS = {"case_rank_sentence", "comparison_codes", "missing_note", "cited", "references"}
 BOXES = {"terms_box"}

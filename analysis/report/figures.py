@@ -1015,7 +1015,7 @@ def rank_over_years(history: pd.DataFrame, *, highlight: int) -> Figure:
     on the x axis in their sort order and labelled in Danish. The case's placements are
     written beside its points, off its line and intervals.
     """
-    from analysis.report.labels import period_label
+    from analysis.report.labels import period_short
 
     _require(history, ["period", "code", "rank", "rank_lower", "rank_upper"], "rank_over_years")
     if not (history["code"] == highlight).any():
@@ -1030,7 +1030,7 @@ def rank_over_years(history: pd.DataFrame, *, highlight: int) -> Figure:
     case = history[history["code"] == highlight].set_index("period").reindex(wide.index)
     ax.vlines(x, case["rank_lower"], case["rank_upper"], color=ACCENT, lw=1.2, zorder=2)
     ax.plot(x, case["rank"], color=ACCENT, lw=1.6, marker="o", ms=4, zorder=3)
-    ax.set_xticks(x, [period_label(p) for p in periods])
+    ax.set_xticks(x, [period_short(p) for p in periods])
     ax.set_xlim(-0.4, len(periods) - 0.6)
     _rank_axis(ax, "y", int(wide.shape[1]))
     ax.set_xlabel("Periode" if any(len(p) > 4 for p in periods) else "År")

@@ -274,6 +274,16 @@ def period_label(period: str) -> str:
     return period
 
 
+def period_short(period: str) -> str:
+    """A short period label for axes: ``2024``; ``2020QMAT02`` → ``2019/20``; ``2026M07`` → ``2025/26``."""
+    if len(period) == 4:
+        return period
+    year = int(period[:4])
+    if period.endswith("QMAT04") or period.endswith("M12"):
+        return str(year)
+    return f"{year - 1}/{str(year)[2:]}"
+
+
 # --------------------------------------------------------------------------- sources
 SYNTHETIC_SOURCE = "Syntetiske data (Syntetisk Danmark), ikke virkelige tal"
 
@@ -320,6 +330,7 @@ __all__ = [
     "missing_sentence",
     "note_label",
     "period_label",
+    "period_short",
     "set_short",
     "side_name",
     "source_line",

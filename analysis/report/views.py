@@ -882,6 +882,23 @@ def rank_history_view(r: Report) -> narrative.Prose | ReportFigure:
     )
 
 
+def history_intro(r: Report) -> narrative.Prose:
+    """How the placement over time is computed (each year on its own, or one model for all periods)."""
+    if r.bm.main.estimator == "cells":
+        return narrative.Prose(
+            "Hvert år har sin egen model, som i ministeriets benchmark; placeringerne sammenlignes derfor med "
+            "årets egne rammevilkår."
+        )
+    return narrative.Prose(
+        "Alle perioder indgår i samme model med en effekt for hver periode; en periodes placering bruger kun "
+        "data til og med perioden. Perioderne er rullende 12 måneder og overlapper, så to naboperioder deler "
+        "halvdelen af deres måneder."
+        if r.bm.provenance.dataset == "y30r21"
+        else "Alle perioder indgår i samme model med en effekt for hver periode; en periodes placering bruger "
+        "kun data til og med perioden."
+    )
+
+
 def case_rank_sentence(r: Report) -> str:
     """Short text used in captions: '12. plads (7–19)'."""
     row = r.bm.tidy().set_index("code").loc[r.case.code]
