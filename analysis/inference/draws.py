@@ -1,9 +1,12 @@
-"""Joint draws of the municipality gaps, from which the marginal rank intervals are taken.
+"""Joint draws of the municipality gaps from their estimated sampling distribution.
 
-What is resampled
------------------
-Each replicate draws the vector of ``difference_pp`` for all municipalities jointly from the
-sampling distribution of the estimator:
+The marginal rank intervals are taken from these draws. Nothing is resampled from the persons:
+each draw is a normal vector with the estimated covariance of the gaps.
+
+What is drawn
+-------------
+Each draw is the vector of ``difference_pp`` for all municipalities, jointly, from the
+estimated sampling distribution of the estimator:
 
 .. math::
 
@@ -13,15 +16,13 @@ sampling distribution of the estimator:
     \\beta^{*} - \\hat\\beta \\sim N(0, \\hat V_\\beta),
 
 where :math:`W_m = \\sum_{i\\in m}(e_i - \\bar e_m)^2` is the exact within-municipality residual
-sum of squares (so the first term is the bootstrap-over-persons-within-municipality variance of
-the mean residual, in its normal limit; the smallest municipality has over a thousand persons
-aged 16–66), :math:`g_m = \\bar x_m - \\bar x` and :math:`\\hat V_\\beta` the (clustered)
+sum of squares (the sampling variance of the mean residual within the municipality), :math:`g_m = \\bar x_m - \\bar x` and :math:`\\hat V_\\beta` the (clustered)
 covariance of the slopes — a common draw shared by all municipalities. Ranks are computed in
-each draw (rank 1 = most negative) by :func:`analysis.inference.ranks.bootstrap_rank_interval`, and the
+each draw (rank 1 = most negative) by :func:`analysis.inference.ranks.rank_interval_from_draws`, and the
 marginal interval is the pair of
 :math:`\\alpha/2` and :math:`1-\\alpha/2` quantiles of a municipality's ranks (lower quantile
 rounded down, upper rounded up). The cost is independent of the number of persons: 1,000
-replicates for 98 municipalities take milliseconds.
+draws for 98 municipalities take milliseconds.
 """
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ def draw_gaps(
         k × k covariance of the coefficients.
     """
     if draws < 1:
-        raise ValueError(f"draws: must be a positive number of replicates, got {draws}")
+        raise ValueError(f"draws: must be a positive number of draws, got {draws}")
     rng = np.random.default_rng(seed)
     m = estimate.shape[0]
     out = rng.standard_normal((draws, m)) * se_within

@@ -7,8 +7,8 @@ Two kinds of uncertainty statement for a league table of municipalities:
   pairwise comparisons with the stepdown refinement of the paper;
 * :func:`cstaubest` / :func:`cstauworst` — the set of units that may be among the
   :math:`\\tau` best (worst), e.g. "could this municipality be among the 10 worst?";
-* :func:`bootstrap_rank_interval` — marginal percentile intervals of ranks from draws of the
-  estimates (Goldstein & Spiegelhalter 1996).
+* :func:`rank_interval_from_draws` — marginal percentile intervals of ranks from joint draws of
+  the estimates from their estimated sampling distribution (Goldstein & Spiegelhalter 1996).
 
 Ranking convention: by default the largest estimate has rank 1 (``descending=True``). The
 project's own convention (rank 1 = most negative ``difference_pp``) is served by
@@ -649,7 +649,7 @@ def cstauworst(
     )
 
 
-def bootstrap_rank_interval(
+def rank_interval_from_draws(
     draws: pd.DataFrame | np.ndarray,
     *,
     level: float = 0.95,
@@ -660,7 +660,9 @@ def bootstrap_rank_interval(
     Parameters
     ----------
     draws : DataFrame or array (R × p)
-        Each row a joint draw of the p estimates (bootstrap replicates or posterior draws).
+        Each row a joint draw of the p estimates from their estimated sampling distribution
+        (:func:`analysis.inference.draws.draw_gaps`), or any other joint draws (resampling
+        replicates, posterior draws).
         A DataFrame's columns label the units.
     level : float
         Coverage of each marginal interval.
@@ -693,7 +695,7 @@ def bootstrap_rank_interval(
     >>> import numpy as np
     >>> rng = np.random.default_rng(0)
     >>> draws = rng.normal([0.0, 0.1, 1.0], 0.2, size=(1000, 3))
-    >>> bootstrap_rank_interval(draws, descending=False)[["lower", "upper"]]
+    >>> rank_interval_from_draws(draws, descending=False)[["lower", "upper"]]
        lower  upper
     0      1      2
     1      1      2

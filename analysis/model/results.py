@@ -296,10 +296,10 @@ class ExpectedCaseloadResults(ResultsDisplay):
         Equal-tailed percentile interval of each municipality's rank over the draws, lower
         quantile rounded down and upper rounded up.
         """
-        from analysis.inference.ranks import bootstrap_rank_interval
+        from analysis.inference.ranks import rank_interval_from_draws
 
         level = self.level if level is None else float(level)
-        out = bootstrap_rank_interval(
+        out = rank_interval_from_draws(
             pd.DataFrame(self._gap_draws, columns=self.municipal.index),
             level=level,
             descending=ranking.KEY.descending,
