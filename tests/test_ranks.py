@@ -394,6 +394,25 @@ def test_rank_interval_from_draws_exchangeable_units():
     assert out["mean"].to_numpy() == pytest.approx([1.5, 1.5], abs=0.05)
 
 
+def test_rank_interval_from_draws_is_widened_to_the_point_rank():
+    """An extreme unit among many noisy ones: its draws' ranks regress to the middle."""
+    rng = np.random.default_rng(4)
+    point = np.r_[0.0, np.full(20, 0.1)]
+    draws = point + rng.normal(size=(4000, 21)) * np.r_[1e-6, np.full(20, 5.0)]
+    plain = rank_interval_from_draws(draws, descending=False)
+    # about half of the 20 noisy units fall below 0 in a draw: rank ≈ 1 + Bin(20, 0.49)
+    assert plain.loc[0, "lower"] > 1
+    assert plain.loc[0, "lower"] == pytest.approx(1 + stats.binom.ppf(0.025, 20, 0.492), abs=1)
+    widened = rank_interval_from_draws(draws, descending=False, point=point)
+    assert widened.loc[0, "lower"] == 1
+    assert widened.loc[0, "upper"] == plain.loc[0, "upper"]
+    pd.testing.assert_frame_equal(
+        widened.iloc[1:], plain.iloc[1:].assign(lower=np.minimum(plain["lower"][1:], 2))
+    )
+    with pytest.raises(ValueError, match="point"):
+        rank_interval_from_draws(draws, point=point[:-1])
+
+
 def test_rank_interval_from_draws_covers_level_per_unit():
     # Each interval contains at least `level` of the unit's draw ranks (counted independently).
     rng = np.random.default_rng(2)

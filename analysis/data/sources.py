@@ -417,8 +417,12 @@ class Aggregates(Source):
         return rows
 
     def fit_many(self, sets, *, period, spec, draws, seed):
+        from analysis.model.panel import with_noise_covariances
+
         self.check_spec(spec)
-        return {b.name: self._panel(b, period).results(period, draws=draws, seed=seed) for b in sets}
+        return with_noise_covariances(
+            {b.name: self._panel(b, period).results(period, draws=draws, seed=seed) for b in sets}
+        )
 
     def history(self, benefits, *, period, spec, draws, seed):
         from analysis.model.history import HISTORY_COLUMNS
