@@ -121,6 +121,62 @@ def results_from_cells(
     )
 
 
+def target_gaps(
+    expected: pd.DataFrame,
+    municipalities: pd.DataFrame,
+    *,
+    groups: Sequence[str],
+    specs: Sequence[str] = SPECS,
+) -> dict[str, pd.DataFrame]:
+    """The gaps the model targets: its point estimator applied to the *expected* outcomes.
+
+    Parameters
+    ----------
+    expected : DataFrame
+        A person register (schema of ``docs/architecture.md``) whose group columns hold each
+        person's expected share of the year, :math:`\\mu_{ig} = E[y_{ig} \\mid x_i, m]`, instead
+        of the observed one.
+    municipalities : DataFrame
+        The municipality table of the same register.
+    groups : sequence of str
+        Benefit groups to compute.
+    specs : sequence of {"pooled", "fe"}
+        Specifications.
+
+    Returns
+    -------
+    dict
+        Spec → DataFrame indexed by ``code`` with one column per group: the gap in percentage
+        points, :math:`100(O_m - E_m)/n_m` computed from :math:`\\mu` in place of :math:`y`.
+
+    Raises
+    ------
+    ValueError
+        As :func:`fit` (naming the column, the group or the specification).
+
+    Notes
+    -----
+    OLS, the expected counts and so the gap are linear in the outcome, with the design fixed by
+    the persons' covariates. Hence :math:`E[\\hat d_m \\mid X] = d_m(\\mu)`: the gap computed from
+    the expected shares is exactly what the estimator estimates without bias, conditionally on
+    who lives where — the *true gap in the model's units* for each specification (with fixed
+    effects it contains the municipality's local labour market, which the pooled specification
+    models). A benefit set's target is the sum of its groups' targets.
+    """
+    for spec in specs:
+        check_choice("spec", spec, SPECS)
+    cells = build_cells(expected, municipalities, benefit_sets=list(groups))
+    out: dict[str, pd.DataFrame] = {}
+    for spec in specs:
+        prepared = prepare(cells, spec)
+        cols = {}
+        for g in groups:
+            f = fit_cells(cells, g, spec=spec, cov_type="unadjusted", prepared=prepared)
+            cols[g] = 100.0 * (f.actual - f.expected) / f.n_m
+        out[spec] = pd.DataFrame(cols, index=pd.Index(prepared.codes.astype(np.int64), name="code"))
+    return out
+
+
 def fit(
     persons: pd.DataFrame,
     municipalities: pd.DataFrame,
