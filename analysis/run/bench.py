@@ -8,20 +8,24 @@ memory (maximum resident set size of that process) are measured separately:
 * ``pyfixest`` — ``feols("y ~ x | code", vcov={"CRV1": "code"})`` on the person rows;
 * ``absorbingls`` — linearmodels ``AbsorbingLS`` absorbing the municipality, clustered;
 * ``draws`` — 1,000 joint draws of the gaps from their estimated sampling distribution and the
-  marginal rank intervals taken from them.
+  marginal rank intervals taken from them;
+* ``public`` — the whole fit of the real public data (:func:`public_fit`: every area and
+  period, history, trade-off, yardsticks and every tidy frame with all its inference).
 
 The competitors receive the same person-level outcome and dummy-coded regressors (building
 that matrix is not timed). The coefficients and clustered standard errors of the fixed-effects
 fit are compared across the three (max absolute / relative difference), and the correlation of
 the estimated gaps with the true gaps in the model's units (``gap_pp_fe`` of ``truth.parquet``)
-is printed.
-Then the reports are timed as ``kommunebench reports`` makes them: one case report, and all 98
-case reports plus the two national ones on all cores (:func:`report_timings`). Finally a
-coverage simulation reports how often the 95 % intervals cover the true gaps and true ranks in
-the model's units (:func:`coverage_simulation`, both specifications).
-All data are synthetic.
+is printed. Then the reports are timed as ``kommunebench reports`` makes them: one case report,
+and all 98 case reports plus the two national ones on all cores (:func:`report_timings`).
+Finally two simulations with planted truth: how often the 95 % intervals and rank sets cover
+the true gaps and ranks in the model's units (:func:`coverage_simulation`, both
+specifications, with the number of registers), and the bias of the noise-corrected
+kontanthjælp–førtidspension correlation per register size (:func:`tradeoff_bias`, with its
+standard error and the number of seeds). All data but the ``public`` step's are synthetic.
 
-Run ``python -m analysis.run.bench --persons 200000`` for a quick check.
+Run ``python -m analysis.run.bench --persons 200000 --no-reports --tradeoff-sizes 50000`` for a
+quick check.
 """
 
 from __future__ import annotations
@@ -42,7 +46,7 @@ from analysis.core.benefits import SETS
 from analysis.data.synth import true_gap, write_register
 
 BENEFITS = "bm2018"
-STEPS = ("ours_pooled", "ours_fe", "pyfixest", "absorbingls", "draws")
+STEPS = ("ours_pooled", "ours_fe", "pyfixest", "absorbingls", "draws", "public")
 
 
 def _peak_mb() -> float:
@@ -75,10 +79,47 @@ def _person_design(persons: pd.DataFrame, terms: list[str]) -> pd.DataFrame:
     return pd.DataFrame(cols)
 
 
+def public_fit() -> dict:
+    """Time the whole fit of the public data: every area and period, with all inference.
+
+    :func:`analysis.data.open.open_source` ``("public")`` (the embedded Y30R21 outcomes and DST
+    rammevilkår, built into the panel), then :func:`analysis.run.benchmark.build` with the
+    default parameters (every area's panel fit, the history over all periods, the trade-off and
+    the yardsticks the data can feed), then every fit's tidy frame (rank intervals from the
+    draws, simultaneous rank sets, funnel, empirical Bayes) as a saved benchmark holds them.
+    """
+    from analysis.core.params import parse_run
+    from analysis.data.open import open_source
+    from analysis.run.benchmark import build
+
+    t0 = time.perf_counter()
+    source = open_source("public")
+    t1 = time.perf_counter()
+    bm = build(source, parse_run({"data": "public"}))
+    t2 = time.perf_counter()
+    for res in bm.fits.values():
+        res.tidy()
+    t3 = time.perf_counter()
+    return {
+        "seconds": t3 - t0,
+        "seconds_open": t1 - t0,
+        "seconds_build": t2 - t1,
+        "seconds_inference": t3 - t2,
+        "fits": sorted(bm.fits),
+        "periods": list(source.periods),
+    }
+
+
 def run_step(step: str, folder: Path) -> dict:
     """Run one timed step in this process and return its measurements."""
     from analysis.model import fit
 
+    if step == "public":
+        base_mb = _peak_mb()
+        out = {"step": step, **public_fit()}
+        out["peak_mb"] = _peak_mb()
+        out["peak_mb_over_loaded_data"] = out["peak_mb"] - base_mb
+        return out
     persons, municipalities = _load(folder)
     base_mb = _peak_mb()
     out: dict = {"step": step}
@@ -231,6 +272,53 @@ def coverage_simulation(reps: int, n_persons: int, *, spec: str = "fe", benefits
     return {**hits, "total": total, "registers": reps}
 
 
+def tradeoff_bias(
+    sizes: tuple[int, ...], seeds: int, *, specs: tuple[str, ...] = ("pooled", "fe")
+) -> pd.DataFrame:
+    """Bias of the noise-corrected kontanthjælp–førtidspension correlation, per register size.
+
+    For each size, ``seeds`` registers of Syntetisk Danmark (seeds 0, 1, …) with the planted
+    trade-off; each is analysed with :func:`analysis.model.tradeoff.analyse` under each
+    specification. The planted value of a register is the correlation over the 98
+    municipalities of its true kontanthjælp and førtidspension gaps in the model's units
+    (``params["true_gap_correlation"]``). Printed per size and specification: the mean
+    corrected estimate, the mean planted value, the mean difference with its standard error,
+    the mean uncorrected correlation and the number of seeds. Returns the per-seed rows.
+    """
+    from analysis.data.synth import generate
+    from analysis.model.tradeoff import analyse
+
+    rows = []
+    for n in sizes:
+        for seed in range(seeds):
+            reg = generate(n_persons=n, seed=seed)
+            for spec in specs:
+                ta = analyse(reg.persons, reg.municipalities, spec=spec, replicates=100, seed=seed)
+                planted = reg.params["true_gap_correlation"][f"gap_pp_{spec}"][
+                    "kontanthjaelp_foertidspension"
+                ]
+                rows.append(
+                    {
+                        "persons": n,
+                        "spec": spec,
+                        "seed": seed,
+                        "estimate": ta.test.estimate,
+                        "uncorrected": ta.test.raw_estimate,
+                        "planted": planted,
+                    }
+                )
+    out = pd.DataFrame(rows)
+    out["bias"] = out["estimate"] - out["planted"]
+    for (n, spec), g in out.groupby(["persons", "spec"], sort=False):
+        k = int(g["bias"].notna().sum())
+        print(
+            f"trade-off correlation ({spec}, {n:,} persons, {k} seeds): corrected mean {g['estimate'].mean():+.3f}, "
+            f"planted {g['planted'].mean():+.3f}, bias {g['bias'].mean():+.3f} (SE {g['bias'].std(ddof=1) / np.sqrt(k):.3f}); "
+            f"uncorrected mean {g['uncorrected'].mean():+.3f}"
+        )
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m analysis.run.bench", description=__doc__.splitlines()[0])
     parser.add_argument("--persons", type=int, default=3_700_000, help="register size (default 3.7 M)")
@@ -239,9 +327,20 @@ def main(argv: list[str] | None = None) -> int:
         "--steps", default=",".join(STEPS), help=f"comma-separated subset of {', '.join(STEPS)}"
     )
     parser.add_argument(
-        "--coverage-reps", type=int, default=10, help="registers in the coverage simulation (0: skip)"
+        "--coverage-reps", type=int, default=40, help="registers in the coverage simulation (0: skip)"
     )
     parser.add_argument("--coverage-persons", type=int, default=200_000)
+    parser.add_argument(
+        "--tradeoff-seeds",
+        type=int,
+        default=20,
+        help="registers per size in the trade-off bias check (0: skip)",
+    )
+    parser.add_argument(
+        "--tradeoff-sizes",
+        default="50000,200000,1000000",
+        help="comma-separated register sizes of the trade-off bias check",
+    )
     parser.add_argument(
         "--no-reports", dest="reports", action="store_false", help="skip the report rendering timings"
     )
@@ -300,9 +399,19 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"corr(fe difference_pp, true {BENEFITS} gap in model units) = {np.corrcoef(est, tr)[0, 1]:.4f}"
         )
+    if "public" in results and "seconds" in results["public"]:
+        b = results["public"]
+        print(
+            f"public data, whole fit ({len(b['fits'])} benefit sets × {len(b['periods'])} periods, all inference): "
+            f"{b['seconds']:.1f} s = open {b['seconds_open']:.1f} s + build {b['seconds_build']:.1f} s "
+            f"+ tidy frames {b['seconds_inference']:.1f} s; peak RSS {b['peak_mb']:.0f} MB"
+        )
     if args.coverage_reps > 0:
         for spec in ("fe", "pooled"):
             coverage_simulation(args.coverage_reps, args.coverage_persons, spec=spec)
+    if args.tradeoff_seeds > 0:
+        sizes = tuple(int(x) for x in args.tradeoff_sizes.split(",") if x.strip())
+        tradeoff_bias(sizes, args.tradeoff_seeds)
     sys.stdout.flush()
     return 0
 
