@@ -203,7 +203,12 @@ class Source(ABC):
     def fit_many(
         self, sets: Sequence[BenefitSet], *, period: str, spec: str, draws: int, seed: int
     ) -> dict[str, Any]:
-        """Fitted :class:`~analysis.model.ExpectedCaseloadResults` for ``period``, keyed by set name."""
+        """Fitted :class:`~analysis.model.ExpectedCaseloadResults` for ``period``, keyed by set name.
+
+        ``draws`` joint draws of the gaps from their estimated sampling distribution (seeded by
+        ``seed``) lie behind the marginal rank intervals. Every result carries its noise
+        covariance with the other disjoint sets fitted here (``noise_cov_pp``).
+        """
 
     @abstractmethod
     def history(self, benefits: BenefitSet, *, period: str, spec: str, draws: int, seed: int) -> pd.DataFrame:

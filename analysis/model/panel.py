@@ -86,7 +86,31 @@ class PanelFit:
     def results(
         self, period: str, *, draws: int = DEFAULT_DRAWS, seed: int = 0, level: float = 0.95
     ) -> ExpectedCaseloadResults:
-        """The municipality figures of ``period`` (one of :attr:`periods`) with their inference."""
+        """The municipality figures of ``period`` (one of :attr:`periods`) with their inference.
+
+        Parameters
+        ----------
+        period : str
+            One of :attr:`periods`.
+        draws : int
+            Number of joint draws of the gaps from their estimated sampling distribution, behind
+            the marginal rank intervals (:mod:`analysis.inference.draws`).
+        seed : int
+            Seed of the draws.
+        level : float
+            Confidence level of the intervals.
+
+        Returns
+        -------
+        ExpectedCaseloadResults
+            With ``noise_sd_pp`` from the expected share (module docstring) and no
+            ``noise_cov_pp`` (:func:`with_noise_covariances` adds it for several sets).
+
+        Raises
+        ------
+        AggregatesError
+            A period that is not in the fit.
+        """
         if period not in self.periods:
             raise AggregatesError(f"period: {period!r} is not in the fit (periods {', '.join(self.periods)})")
         rows = self.frame.loc[self.frame["period"] == period].set_index("code").sort_index()
@@ -340,6 +364,10 @@ def fit_aggregate(
     level: float = 0.95,
 ) -> ExpectedCaseloadResults:
     """:func:`fit_panel` on the periods up to ``period`` (default the latest), results for ``period``.
+
+    ``draws`` is the number of joint draws of the gaps from their estimated sampling distribution
+    behind the marginal rank intervals; the other options are those of :func:`fit_panel` and
+    :meth:`PanelFit.results`.
 
     Examples
     --------
