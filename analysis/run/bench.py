@@ -203,15 +203,16 @@ def report_timings(folder: Path, *, jobs: int | None = None) -> dict[str, float]
     """
     import os
 
-    from analysis.core.municipalities import codes
+    from analysis.core.municipalities import codes, lookup
+    from analysis.core.params import parse_report
     from analysis.run import batch
 
-    shared = {"data": str(folder), "draws": 1000, "seed": 0, "publisher": "kommunebench"}
+    shared = parse_report({"data": str(folder), "draws": 1000, "seed": 0, "publisher": "kommunebench"})
     workers = jobs or os.cpu_count() or 1
     with tempfile.TemporaryDirectory(prefix="kommunebench-reports-") as out:
         _, one = batch.run(
             shared,
-            municipalities=["Nyborg"],
+            municipalities=[lookup("Nyborg")],
             national=False,
             run_dir=Path(out) / "one",
             jobs=1,
@@ -219,7 +220,11 @@ def report_timings(folder: Path, *, jobs: int | None = None) -> dict[str, float]
         )
         t0 = time.perf_counter()
         _, full = batch.run(
-            shared, municipalities=list(codes()), national=True, run_dir=Path(out) / "all", jobs=workers
+            shared,
+            municipalities=[lookup(c) for c in codes()],
+            national=True,
+            run_dir=Path(out) / "all",
+            jobs=workers,
         )
         total = time.perf_counter() - t0
     print(f"shared model fit for a report run (all benefit sets, yardsticks): {one['benchmark']:.1f} s")
