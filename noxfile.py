@@ -7,7 +7,8 @@ tests   unit, reference and invariant tests plus the render tier (notebooks unde
 lint    ruff.
 report  builds the embedded default synthetic register and renders the national reports and
         the Nyborg case report into reports/<run-id>/.
-bench   full-scale (3.7 M persons) timings against named baselines, ratios printed.
+bench   full-scale (3.7 M persons) timings against named baselines, ratios printed; the whole
+        public-data fit; coverage of the planted truth and the trade-off correlation's bias.
 """
 
 from __future__ import annotations

@@ -120,19 +120,37 @@ def test_set_sum_of_squares_is_not_sum_of_group_squares(register):
     assert cells.n.sum() == len(p)
 
 
-def test_municipality_residual_variance_matches_rows(register):
-    """se_pp's within term uses the exact within-municipality residual sum of squares."""
+@pytest.mark.parametrize("spec", ["pooled", "fe"])
+def test_gap_noise_is_the_pooled_covariate_cell_variance_of_statsmodels_residuals(register, spec):
+    """se_pp's noise term: each resident's covariate-cell residual variance, pooled over municipalities.
+
+    Independent computation: statsmodels OLS on the raw person rows (municipality dummies for
+    fe), residuals grouped by year × covariate levels with pandas, the mean squared residual
+    times n / df_resid, summed over each municipality's residents and divided by n_m².
+    """
+    import statsmodels.api as sm
+
     p, m = register.persons, register.municipalities
-    res = fit(p, m, benefits="bm2018", spec="pooled", cov_type="clustered")
+    res = fit(p, m, benefits="bm2018", spec=spec, cov_type="clustered")
     y = p[list(SETS["bm2018"])].sum(axis=1).to_numpy()
     x = raw_design(p, m, res.params.index)
-    e = y - x.to_numpy() @ res.params.to_numpy()
-    sd = pd.Series(e).groupby(p["code"].to_numpy()).agg(lambda v: 100 * v.std(ddof=1) / np.sqrt(len(v)))
+    if spec == "fe":
+        x = pd.concat(
+            [x, pd.get_dummies(p["code"].to_numpy(), prefix="m", drop_first=True, dtype=float)], axis=1
+        )
+    ols = sm.OLS(y, x.to_numpy()).fit()
+    e2 = pd.Series(ols.resid**2)
+    cell = (
+        p[["year", "age", "sex", "education", "origin", "family", "prior"]].astype(str).agg("|".join, axis=1)
+    )
+    sigma2 = e2.groupby(cell.to_numpy()).transform("mean") * len(y) / ols.df_resid
+    noise = 1e4 * sigma2.groupby(p["code"].to_numpy()).sum() / p.groupby("code").size() ** 2
+    assert_rel(res.municipal["noise_sd_pp"] ** 2, noise.reindex(res.codes).to_numpy())
     v = res.cov.to_numpy()[1:, 1:]
-    g = x.iloc[:, 1:].groupby(p["code"].to_numpy()).mean() - x.iloc[:, 1:].mean()
+    xs = raw_design(p, m, res.params.index)
+    g = xs.iloc[:, 1:].groupby(p["code"].to_numpy()).mean() - xs.iloc[:, 1:].mean()
     beta_term = 1e4 * np.einsum("ij,jk,ik->i", g.to_numpy(), v, g.to_numpy())
-    expected_se = np.sqrt(sd.reindex(res.se_pp.index).to_numpy() ** 2 + beta_term)
-    assert_rel(res.se_pp, expected_se, rtol=1e-7)
+    assert_rel(res.se_pp, np.sqrt(noise.reindex(res.codes).to_numpy() + beta_term))
 
 
 def test_fit_aggregate_matches_weighted_dummy_regression():

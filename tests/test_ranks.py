@@ -1,4 +1,4 @@
-"""Tests for analysis.inference.ranks: confidence sets for ranks and bootstrap rank intervals."""
+"""Tests for analysis.inference.ranks: confidence sets for ranks and rank intervals from draws."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from scipy import stats
 
 import analysis.inference.ranks as ranks_mod
-from analysis.inference.ranks import RankSets, bootstrap_rank_interval, csranks, cstaubest, cstauworst
+from analysis.inference.ranks import RankSets, csranks, cstaubest, cstauworst, rank_interval_from_draws
 
 
 def _true_rank(theta: np.ndarray) -> np.ndarray:
@@ -369,36 +369,55 @@ def test_tau_best_coverage_simulation():
 
 
 # ---------------------------------------------------------------------------------------------
-# bootstrap (percentile) rank intervals
+# percentile rank intervals from joint draws
 # ---------------------------------------------------------------------------------------------
 
 
-def test_bootstrap_rank_interval_separated_units_get_point_ranks():
+def test_rank_interval_from_draws_separated_units_get_point_ranks():
     rng = np.random.default_rng(0)
     draws = pd.DataFrame(rng.normal([0.0, 100.0, 50.0], 1.0, size=(500, 3)), columns=[101, 147, 151])
-    out = bootstrap_rank_interval(draws)
+    out = rank_interval_from_draws(draws)
     assert out.index.tolist() == [101, 147, 151]
     assert out["lower"].tolist() == [3, 1, 2]
     assert out["upper"].tolist() == [3, 1, 2]
-    asc = bootstrap_rank_interval(draws, descending=False)
+    asc = rank_interval_from_draws(draws, descending=False)
     assert asc["lower"].tolist() == [1, 3, 2]
 
 
-def test_bootstrap_rank_interval_exchangeable_units():
+def test_rank_interval_from_draws_exchangeable_units():
     # Two exchangeable units: each is rank 1 in about half the draws, so the 95 % interval is
     # {1, 2} and the mean rank ≈ 1.5 (s.e. 0.5/√4000 ≈ 0.008; tolerance 0.05).
     rng = np.random.default_rng(1)
-    out = bootstrap_rank_interval(rng.normal(size=(4000, 2)))
+    out = rank_interval_from_draws(rng.normal(size=(4000, 2)))
     assert out["lower"].tolist() == [1, 1]
     assert out["upper"].tolist() == [2, 2]
     assert out["mean"].to_numpy() == pytest.approx([1.5, 1.5], abs=0.05)
 
 
-def test_bootstrap_rank_interval_covers_level_per_unit():
+def test_rank_interval_from_draws_is_widened_to_the_point_rank():
+    """An extreme unit among many noisy ones: its draws' ranks regress to the middle."""
+    rng = np.random.default_rng(4)
+    point = np.r_[0.0, np.full(20, 0.1)]
+    draws = point + rng.normal(size=(4000, 21)) * np.r_[1e-6, np.full(20, 5.0)]
+    plain = rank_interval_from_draws(draws, descending=False)
+    # about half of the 20 noisy units fall below 0 in a draw: rank ≈ 1 + Bin(20, 0.49)
+    assert plain.loc[0, "lower"] > 1
+    assert plain.loc[0, "lower"] == pytest.approx(1 + stats.binom.ppf(0.025, 20, 0.492), abs=1)
+    widened = rank_interval_from_draws(draws, descending=False, point=point)
+    assert widened.loc[0, "lower"] == 1
+    assert widened.loc[0, "upper"] == plain.loc[0, "upper"]
+    pd.testing.assert_frame_equal(
+        widened.iloc[1:], plain.iloc[1:].assign(lower=np.minimum(plain["lower"][1:], 2))
+    )
+    with pytest.raises(ValueError, match="point"):
+        rank_interval_from_draws(draws, point=point[:-1])
+
+
+def test_rank_interval_from_draws_covers_level_per_unit():
     # Each interval contains at least `level` of the unit's draw ranks (counted independently).
     rng = np.random.default_rng(2)
     draws = rng.normal(np.linspace(0, 2, 10), 0.7, size=(1000, 10))
-    out = bootstrap_rank_interval(draws, level=0.9)
+    out = rank_interval_from_draws(draws, level=0.9)
     r = np.apply_along_axis(_true_rank, 1, draws)
     inside = (r >= out["lower"].to_numpy()) & (r <= out["upper"].to_numpy())
     assert (inside.mean(axis=0) >= 0.9).all()
@@ -441,8 +460,8 @@ def test_invalid_tau_and_draws():
     with pytest.raises(ValueError, match="tau: must be an integer between 1 and"):
         cstaubest(np.zeros(3), np.ones(3), tau=4)
     with pytest.raises(ValueError, match="draws: values must be finite"):
-        bootstrap_rank_interval(np.array([[0.0, np.nan], [1.0, 2.0]]))
+        rank_interval_from_draws(np.array([[0.0, np.nan], [1.0, 2.0]]))
     with pytest.raises(ValueError, match="draws: expected a 2-D"):
-        bootstrap_rank_interval(np.zeros(5))
+        rank_interval_from_draws(np.zeros(5))
     with pytest.raises(ValueError, match="level: must be a number in"):
-        bootstrap_rank_interval(np.zeros((5, 2)), level=1.5)
+        rank_interval_from_draws(np.zeros((5, 2)), level=1.5)

@@ -204,7 +204,12 @@ class Source(ABC):
     def fit_many(
         self, sets: Sequence[BenefitSet], *, period: str, spec: str, draws: int, seed: int
     ) -> dict[str, Any]:
-        """Fitted :class:`~analysis.model.ExpectedCaseloadResults` for ``period``, keyed by set name."""
+        """Fitted :class:`~analysis.model.ExpectedCaseloadResults` for ``period``, keyed by set name.
+
+        ``draws`` joint draws of the gaps from their estimated sampling distribution (seeded by
+        ``seed``) lie behind the marginal rank intervals. Every result carries its noise
+        covariance with the other disjoint sets fitted here (``noise_cov_pp``).
+        """
 
     @abstractmethod
     def history(self, benefits: BenefitSet, *, period: str, spec: str, draws: int, seed: int) -> pd.DataFrame:
@@ -418,8 +423,12 @@ class Aggregates(Source):
         return rows
 
     def fit_many(self, sets, *, period, spec, draws, seed):
+        from analysis.model.panel import with_noise_covariances
+
         self.check_spec(spec)
-        return {b.name: self._panel(b, period).results(period, draws=draws, seed=seed) for b in sets}
+        return with_noise_covariances(
+            {b.name: self._panel(b, period).results(period, draws=draws, seed=seed) for b in sets}
+        )
 
     def history(self, benefits, *, period, spec, draws, seed):
         from analysis.model.history import HISTORY_COLUMNS

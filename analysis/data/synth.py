@@ -7,6 +7,31 @@ a planted effect per benefit group, saved beside the data, so that estimators ca
 against the truth. The data are **synthetic**: every frame carries ``attrs["synthetic"] = True``
 and every file written says so in its metadata.
 
+Planted truth
+-------------
+``truth.parquet`` has one row per municipality (``code``) and benefit group (``benefit``):
+
+* ``gap_pp_<spec>`` — the *true gap in the model's units*: what the expected-caseload model
+  with specification ``<spec>`` (``pooled`` or ``fe``) estimates when it is fitted on all the
+  register's years together, in percentage points of the population 16–66. It is the model's
+  point estimator applied to each person's expected share :math:`\\mu_{ig} = E[y_{ig}\\mid x_i, m]`
+  instead of the drawn one (:func:`analysis.model.estimate.target_gaps`); because the estimator
+  is linear in the outcome, :math:`E[\\hat d_m \\mid X] = d_m(\\mu)` exactly, so this is the
+  value a 95 % interval should cover 95 % of the time. With fixed effects it contains the
+  municipality's local labour market (unemployment, jobs, urbanisation), which the pooled
+  specification models instead;
+* ``gap_pp_<spec>_<year>`` — the same for one year fitted on its own, as a report on that
+  period fits it (for a one-year register the two columns are equal);
+* ``effect`` — the planted municipality factor's average additive shift of the expected share
+  (share units, population-weighted mean 0). It is *not* what either specification estimates:
+  it leaves out the local labour market that the fixed-effects gap contains and the part of the
+  shift that the pooled specification attributes to the covariates. It is kept to describe the
+  design (its correlations are the planted ones).
+
+A benefit set's true gap is the sum of its groups' (:func:`true_gap`). The parameters record
+the correlation of the true kontanthjælp and førtidspension gaps under each specification
+(``true_gap_correlation``) beside the design's (``design_correlation``).
+
 Amounts in the municipality table that follow the caseload (job-centre ``expenditure``,
 ``exits_to_work``) are on the register's scale: a 20,000-person sample has proportionally
 smaller amounts than the full 3.7 million. Rates and shares do not depend on the sample size.
@@ -362,6 +387,99 @@ def _draw_persons(rng: np.random.Generator, m: np.ndarray, mun: pd.DataFrame) ->
     }
 
 
+def truth_column(spec: str, period: str | int | None = None) -> str:
+    """Name of the truth column of ``spec`` for one year (``period``) or all years (None)."""
+    if spec not in ("pooled", "fe"):
+        raise ValueError(f"spec: expected 'pooled' or 'fe', got {spec!r}")
+    return f"gap_pp_{spec}" if period is None else f"gap_pp_{spec}_{int(period)}"
+
+
+def true_gap(truth: pd.DataFrame, benefits: Any, *, spec: str, period: str | int | None = None) -> pd.Series:
+    """The true gap (pp) of a benefit set in the model's units, per municipality.
+
+    Parameters
+    ----------
+    truth : DataFrame
+        ``truth.parquet`` of a register (:attr:`SyntheticRegister.truth`).
+    benefits : BenefitSet or str
+        A benefit set or a name :class:`~analysis.core.params.BenefitSet` parses; its true gap
+        is the sum of its groups' (the estimator is linear in the outcome).
+    spec : {"pooled", "fe"}
+        The specification whose estimand is wanted.
+    period : str or int, optional
+        The year fitted on its own (as a report on one period fits it); None for all the
+        register's years fitted together (as :func:`analysis.model.fit` on the whole register).
+
+    Returns
+    -------
+    Series
+        Indexed by ``code``, in percentage points of the population 16–66.
+
+    Raises
+    ------
+    ValueError
+        A spec other than ``pooled``/``fe``; a year or a group the truth does not have.
+    """
+    from analysis.core.params import BenefitSet
+
+    col = truth_column(spec, period)
+    if col not in truth.columns:
+        have = sorted(c for c in truth.columns if c.startswith("gap_pp_"))
+        raise ValueError(f"period: the truth has no column {col!r}; it has {have}")
+    groups = BenefitSet.parse(benefits).groups
+    missing = [g for g in groups if g not in set(truth["benefit"].astype(str))]
+    if missing:
+        raise ValueError(f"benefits: the truth has no rows for {missing}")
+    rows = truth[truth["benefit"].astype(str).isin(groups)]
+    out = rows.groupby(rows["code"].astype("int64"))[col].sum()
+    out.index.name = "code"
+    return out.rename("true_gap_pp")
+
+
+def _model_truth(
+    person_frames: list[pd.DataFrame],
+    expected_shares: list[np.ndarray],
+    mun_frames: list[pd.DataFrame],
+    years: tuple[int, ...],
+) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
+    """The gaps each specification targets (:func:`analysis.model.estimate.target_gaps`).
+
+    The estimator is applied to each person's expected shares instead of the drawn ones: for
+    all years together and, with several years, for each year on its own. Returns the truth
+    columns (name → code × group frame, pp) and a description of each for ``params``.
+    """
+    from analysis.model.estimate import target_gaps
+
+    ids = ["year", "code", *CATEGORIES, "prior"]
+
+    def expected_frame(ts: list[int]) -> tuple[pd.DataFrame, pd.DataFrame]:
+        frames = []
+        for t in ts:
+            f = person_frames[t][ids].copy()
+            for j, g in enumerate(GROUPS):
+                f[g] = expected_shares[t][:, j]
+            frames.append(f)
+        e = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+        m = pd.concat([mun_frames[t] for t in ts], ignore_index=True)
+        return e, m
+
+    samples: dict[int | None, list[int]] = {None: list(range(len(years)))}
+    samples.update({y: [t] for t, y in enumerate(years)})
+    out: dict[str, pd.DataFrame] = {}
+    note: dict[str, str] = {}
+    for year, ts in samples.items():
+        what = "all years fitted together" if year is None else f"{year} fitted on its own"
+        if len(years) == 1 and year is not None:  # the one year is the whole register
+            gaps = {spec: out[truth_column(spec)] for spec in ("pooled", "fe")}
+        else:
+            gaps = target_gaps(*expected_frame(ts), groups=GROUPS)
+        for spec, wide in gaps.items():
+            col = truth_column(spec, year)
+            out[col] = wide
+            note[col] = f"true gap (pp) of the {spec} specification, {what}"
+    return out, note
+
+
 def generate(
     *,
     n_persons: int = FULL_SCALE,
@@ -412,14 +530,14 @@ def generate(
     :math:`\\mu_{ig}` are scaled down where :math:`\\sum_g \\mu_{ig}/d_g > 1` (:math:`d_g` the mean
     share of the year given group *g*). A person is on group *g* with probability
     :math:`\\mu_{ig}/d_g` (at most one group a year) for :math:`1 + \\text{Bin}(11, (12 d_g-1)/11)`
-    months, so :math:`E[y_{ig} \\mid x_i, m] = \\mu_{ig}` exactly. The planted truth is the
-    municipality's average additive shift of the expected share,
+    months, so :math:`E[y_{ig} \\mid x_i, m] = \\mu_{ig}` exactly. The truth in the model's units
+    (``gap_pp_<spec>``, module docstring) is the model's estimator applied to :math:`\\mu`. The
+    design is also summarised by the municipality's average additive shift of the expected share,
 
     .. math:: \\text{effect}_{mg} = \\frac{1}{n_m}\\sum_{i\\in m} (\\mu_{ig} - \\mu^0_{ig}) - c_g,
 
     where :math:`\\mu^0` is the expected share without the municipality factor and :math:`c_g`
-    makes the population-weighted mean zero. This is what a linear model with municipality
-    fixed effects estimates.
+    makes the population-weighted mean zero; it is not what either specification estimates.
 
     References
     ----------
@@ -446,6 +564,7 @@ def generate(
     )
 
     m_idx = np.repeat(np.arange(98), alloc)
+    expected_shares: list[np.ndarray] = []
     shift_sum = np.zeros((98, _NG))
     scaled_count = 0
     clipped_count = 0
@@ -483,6 +602,7 @@ def generate(
             shift_sum[:, j] += np.bincount(m_idx, weights=diff[:, j], minlength=98)
         del diff, base
         pi = mu / _DURATION
+        expected_shares.append(mu)  # E[y | x, m] per person and group, for the truth in model units
         del mu
         cum = np.cumsum(pi, axis=1)
         del pi
@@ -570,6 +690,10 @@ def generate(
     )
     persons = pd.concat(person_frames, ignore_index=True) if len(person_frames) > 1 else person_frames[0]
     municipalities = pd.concat(mun_frames, ignore_index=True) if len(mun_frames) > 1 else mun_frames[0]
+    gaps, truth_note = _model_truth(person_frames, expected_shares, mun_frames, ys)
+    del expected_shares
+    for col, wide in gaps.items():
+        truth[col] = wide.reindex(index=codes, columns=list(GROUPS)).to_numpy().ravel()
     w = n_total / n_total.sum()
 
     def wcorr(a: np.ndarray, b: np.ndarray) -> float:
@@ -599,6 +723,19 @@ def generate(
             "factor_kontanthjaelp_foertidspension": float(np.corrcoef(factors[:, 1], factors[:, 3])[0, 1]),
         },
         "effect_sd": {g: float(np.sqrt(w @ effect[:, j] ** 2)) for j, g in enumerate(GROUPS)},
+        "truth_columns": truth_note,
+        "true_gap_correlation": {
+            col: {
+                "kontanthjaelp_foertidspension": float(
+                    np.corrcoef(wide["kontanthjaelp"], wide["foertidspension"])[0, 1]
+                ),
+                "kontanthjaelp_ressourceforloeb": float(
+                    np.corrcoef(wide["kontanthjaelp"], wide["ressourceforloeb"])[0, 1]
+                ),
+            }
+            for col, wide in gaps.items()
+            if col in ("gap_pp_pooled", "gap_pp_fe")
+        },
         "min_per_municipality": int(floor),
         "share_16_66": SHARE_16_66,
         "coefficients": {
@@ -668,4 +805,4 @@ def write_register(
     return out
 
 
-__all__ = ["FILES", "generate", "write_register"]
+__all__ = ["FILES", "generate", "true_gap", "truth_column", "write_register"]

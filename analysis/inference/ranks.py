@@ -7,8 +7,8 @@ Two kinds of uncertainty statement for a league table of municipalities:
   pairwise comparisons with the stepdown refinement of the paper;
 * :func:`cstaubest` / :func:`cstauworst` — the set of units that may be among the
   :math:`\\tau` best (worst), e.g. "could this municipality be among the 10 worst?";
-* :func:`bootstrap_rank_interval` — marginal percentile intervals of ranks from draws of the
-  estimates (Goldstein & Spiegelhalter 1996).
+* :func:`rank_interval_from_draws` — marginal percentile intervals of ranks from joint draws of
+  the estimates from their estimated sampling distribution (Goldstein & Spiegelhalter 1996).
 
 Ranking convention: by default the largest estimate has rank 1 (``descending=True``). The
 project's own convention (rank 1 = most negative ``difference_pp``) is served by
@@ -649,29 +649,41 @@ def cstauworst(
     )
 
 
-def bootstrap_rank_interval(
+def rank_interval_from_draws(
     draws: pd.DataFrame | np.ndarray,
     *,
     level: float = 0.95,
     descending: bool = True,
+    point: pd.Series | np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Marginal percentile intervals of ranks from draws of the estimates.
 
     Parameters
     ----------
     draws : DataFrame or array (R × p)
-        Each row a joint draw of the p estimates (bootstrap replicates or posterior draws).
+        Each row a joint draw of the p estimates from their estimated sampling distribution
+        (:func:`analysis.inference.draws.draw_gaps`), or any other joint draws (resampling
+        replicates, posterior draws).
         A DataFrame's columns label the units.
     level : float
         Coverage of each marginal interval.
     descending : bool
         ``True``: the largest value has rank 1 in each draw; ``False``: the smallest.
+    point : Series or array, optional
+        The point estimates (p, in the order or with the labels of the columns of ``draws``).
+        When given, each interval is extended to contain the unit's point rank (see Notes).
 
     Returns
     -------
     DataFrame
         Indexed by unit with columns ``lower``, ``median`` and ``upper`` (integer ranks) and
         ``mean`` (mean rank over draws).
+
+    Raises
+    ------
+    ValueError
+        ``draws`` not 2-D, with fewer than 2 rows, non-finite or with duplicated labels;
+        ``level`` outside (0, 1); ``point`` of another length or with other labels.
 
     Notes
     -----
@@ -681,6 +693,13 @@ def bootstrap_rank_interval(
     than the nominal percentile interval. These intervals are marginal: they do not cover all
     ranks jointly (see :func:`csranks` for simultaneous sets). Ties within a draw share the
     smallest rank.
+
+    Draws centred on the estimates pull the ranks of extreme units towards the middle: among
+    many noisy units, the unit with the most extreme estimate is rarely the most extreme in a
+    draw, so the percentile interval can miss its own point rank (rank 1 with the interval
+    2–75, say). With ``point`` the interval is widened to the point rank in that case,
+    :math:`[\\min(q_{\\alpha/2}, \\hat r), \\max(q_{1-\\alpha/2}, \\hat r)]`, so that a table
+    never shows a rank outside its own interval; widening can only raise coverage.
 
     References
     ----------
@@ -693,7 +712,7 @@ def bootstrap_rank_interval(
     >>> import numpy as np
     >>> rng = np.random.default_rng(0)
     >>> draws = rng.normal([0.0, 0.1, 1.0], 0.2, size=(1000, 3))
-    >>> bootstrap_rank_interval(draws, descending=False)[["lower", "upper"]]
+    >>> rank_interval_from_draws(draws, descending=False)[["lower", "upper"]]
        lower  upper
     0      1      2
     1      1      2
@@ -720,11 +739,23 @@ def bootstrap_rank_interval(
     vals = -arr if descending else arr
     ranks = rankdata(vals, method="min", axis=1).astype(np.int64)  # ties share the smallest rank
     a = (1 - level) / 2
+    lower = np.quantile(ranks, a, axis=0, method="lower").astype(np.int64)
+    upper = np.quantile(ranks, 1 - a, axis=0, method="higher").astype(np.int64)
+    if point is not None:
+        if isinstance(point, pd.Series) and isinstance(draws, pd.DataFrame):
+            if set(point.index) != set(labels) or not point.index.is_unique:
+                raise ValueError("point: its labels differ from the columns of draws")
+            point = point.reindex(labels)
+        pt = np.asarray(point, dtype=float)
+        if pt.shape != (arr.shape[1],) or not np.all(np.isfinite(pt)):
+            raise ValueError(f"point: expected {arr.shape[1]} finite estimates, got shape {pt.shape}")
+        r_hat = rankdata(-pt if descending else pt, method="min").astype(np.int64)
+        lower, upper = np.minimum(lower, r_hat), np.maximum(upper, r_hat)
     out = pd.DataFrame(
         {
-            "lower": np.quantile(ranks, a, axis=0, method="lower").astype(np.int64),
+            "lower": lower,
             "median": np.quantile(ranks, 0.5, axis=0, method="nearest").astype(np.int64),
-            "upper": np.quantile(ranks, 1 - a, axis=0, method="higher").astype(np.int64),
+            "upper": upper,
             "mean": ranks.mean(axis=0),
         },
         index=labels,

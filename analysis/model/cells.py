@@ -3,14 +3,18 @@
 With categorical rammevilkår every person belongs to a *cell*: a unique combination of year,
 municipality and covariate levels (age band, sex, education, origin, family type, prior benefit
 history). Everything the linear model needs — the OLS solution, the exact person-level robust and
-municipality-clustered covariances, the residual variance within each municipality — is a function
+municipality-clustered covariances, the residual variance of each covariate cell — is a function
 of three numbers per cell and outcome: the count :math:`n_c`, the sum :math:`S_c = \\sum_{i\\in c}
 y_i` and the sum of squares :math:`Q_c = \\sum_{i\\in c} y_i^2`. Reducing 3.7 million persons to a
 few hundred thousand cells is what keeps the model fast at population scale.
 
 The reduction is exact: it only re-orders sums. Group sums of a benefit set are additive
 (:math:`S_{c,\\text{set}} = \\sum_g S_{c,g}`), but sums of squares are not, so :math:`Q_c` is
-computed from each person's set total.
+computed from each person's set total. For the noise covariance of two disjoint benefit sets
+(:func:`analysis.model.ols.noise_covariance`) the cells also keep, for each pair of groups
+:math:`a \\ne b`, the cross-products :math:`P_{c,ab} = \\sum_{i\\in c} y_{i,a} y_{i,b}` — only
+for pairs that some person has both of in the same year (in Syntetisk Danmark nobody has: a
+person is on at most one group a year).
 """
 
 from __future__ import annotations
@@ -66,6 +70,10 @@ class Cells:
         :class:`~analysis.core.params.BenefitSet`).
     sets : mapping
         Set name → its groups.
+    cross : mapping
+        :math:`P_{c,ab}` for each pair ``(a, b)`` of groups (in the order of
+        :data:`~analysis.core.benefits.GROUPS`) that occur together in some person row; pairs
+        that never do are left out (their cross-products are 0).
     n_persons : int
         Number of person rows reduced.
     synthetic : bool
@@ -83,6 +91,7 @@ class Cells:
     n_persons: int
     synthetic: bool
     names: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
+    cross: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
 
     def __len__(self) -> int:
         return int(self.n.shape[0])
@@ -99,6 +108,22 @@ class Cells:
         for g in groups:
             s = s + self.sums[g]
         return s, self.squares[set_name]
+
+    def cross_sum(self, set_a: str, set_b: str) -> np.ndarray:
+        """:math:`\\sum_{i\\in c} y_{i,A}\\,y_{i,B}` per cell for two requested, disjoint sets."""
+        groups_a, groups_b = self.sets[set_a], self.sets[set_b]
+        shared = sorted(set(groups_a) & set(groups_b))
+        if shared:
+            raise ValueError(
+                f"benefits: {set_a} and {set_b} share {shared}; their noise covariance needs disjoint sets"
+            )
+        out = np.zeros_like(self.n)
+        for a in groups_a:
+            for b in groups_b:
+                key = (a, b) if GROUPS.index(a) < GROUPS.index(b) else (b, a)
+                if key in self.cross:
+                    out = out + self.cross[key]
+        return out
 
 
 def _level_codes(persons: pd.DataFrame, col: str) -> np.ndarray:
@@ -269,6 +294,13 @@ def build_cells(
             )
         squares[name] = _readonly(np.bincount(key, weights=y * y, minlength=size)[occ])
 
+    cross: dict[tuple[str, str], np.ndarray] = {}
+    for i, a in enumerate(needed):
+        for b in needed[i + 1 :]:
+            prod = shares[a] * shares[b]
+            if prod.any():
+                cross[(a, b)] = _readonly(np.bincount(key, weights=prod, minlength=size)[occ])
+
     lk = local.set_index(["year", "code"])
     cy = pd.MultiIndex.from_arrays([cell_year, cell_code])
     loc_vals = {c: _readonly(lk[c].reindex(cy).to_numpy(dtype=np.float64)) for c in LOCAL}
@@ -288,4 +320,5 @@ def build_cells(
         n_persons=len(persons),
         synthetic=synthetic,
         names=MappingProxyType(names),
+        cross=MappingProxyType(cross),
     )

@@ -17,6 +17,7 @@ from analysis.model.ols import (
     Prepared,
     Spec,
     fit_cells,
+    noise_covariance,
     prepare,
 )
 from analysis.model.results import Coefficients, ExpectedCaseloadResults, FitNote
@@ -53,13 +54,17 @@ def results_from_cells(
     seed: int,
     level: float,
     prepared: Prepared | None = None,
+    fitted: CellFit | None = None,
+    noise_cov_pp: pd.DataFrame | None = None,
 ) -> ExpectedCaseloadResults:
-    """Fit one benefit set on prepared cells and wrap the output."""
-    f = fit_cells(cells, benefit_set.name, spec=spec, cov_type=cov_type, debiased=debiased, prepared=prepared)
+    """Fit one benefit set on prepared cells (or wrap ``fitted``, its :func:`fit_cells` output)."""
+    f = fitted
+    if f is None:
+        f = fit_cells(
+            cells, benefit_set.name, spec=spec, cov_type=cov_type, debiased=debiased, prepared=prepared
+        )
     n_m = f.n_m
-    with np.errstate(divide="ignore", invalid="ignore"):
-        noise_sd = 100.0 * np.sqrt(f.within_ss / (n_m * (n_m - 1)))
-    noise_sd = np.where(n_m > 1, noise_sd, np.nan)
+    noise_sd = 100.0 * np.sqrt(f.noise_var)
     slopes = np.arange(1, len(f.params))
     loadings = 100.0 * (f.xbar_m[:, slopes] - f.xbar[slopes])
     periods = tuple(str(int(y)) for y in np.unique(cells.year))
@@ -112,7 +117,64 @@ def results_from_cells(
         draws=draws,
         seed=seed,
         meta={"n_cells": len(cells)},
+        noise_cov_pp=noise_cov_pp,
     )
+
+
+def target_gaps(
+    expected: pd.DataFrame,
+    municipalities: pd.DataFrame,
+    *,
+    groups: Sequence[str],
+    specs: Sequence[str] = SPECS,
+) -> dict[str, pd.DataFrame]:
+    """The gaps the model targets: its point estimator applied to the *expected* outcomes.
+
+    Parameters
+    ----------
+    expected : DataFrame
+        A person register (schema of ``docs/architecture.md``) whose group columns hold each
+        person's expected share of the year, :math:`\\mu_{ig} = E[y_{ig} \\mid x_i, m]`, instead
+        of the observed one.
+    municipalities : DataFrame
+        The municipality table of the same register.
+    groups : sequence of str
+        Benefit groups to compute.
+    specs : sequence of {"pooled", "fe"}
+        Specifications.
+
+    Returns
+    -------
+    dict
+        Spec → DataFrame indexed by ``code`` with one column per group: the gap in percentage
+        points, :math:`100(O_m - E_m)/n_m` computed from :math:`\\mu` in place of :math:`y`.
+
+    Raises
+    ------
+    ValueError
+        As :func:`fit` (naming the column, the group or the specification).
+
+    Notes
+    -----
+    OLS, the expected counts and so the gap are linear in the outcome, with the design fixed by
+    the persons' covariates. Hence :math:`E[\\hat d_m \\mid X] = d_m(\\mu)`: the gap computed from
+    the expected shares is exactly what the estimator estimates without bias, conditionally on
+    who lives where — the *true gap in the model's units* for each specification (with fixed
+    effects it contains the municipality's local labour market, which the pooled specification
+    models). A benefit set's target is the sum of its groups' targets.
+    """
+    for spec in specs:
+        check_choice("spec", spec, SPECS)
+    cells = build_cells(expected, municipalities, benefit_sets=list(groups))
+    out: dict[str, pd.DataFrame] = {}
+    for spec in specs:
+        prepared = prepare(cells, spec)
+        cols = {}
+        for g in groups:
+            f = fit_cells(cells, g, spec=spec, cov_type="unadjusted", prepared=prepared)
+            cols[g] = 100.0 * (f.actual - f.expected) / f.n_m
+        out[spec] = pd.DataFrame(cols, index=pd.Index(prepared.codes.astype(np.int64), name="code"))
+    return out
 
 
 def fit(
@@ -167,13 +229,29 @@ def fit(
     :math:`\\bar\\alpha` the person-weighted mean effect, so that
     :math:`O_m - E_m = n_m(\\hat\\alpha_m - \\bar\\alpha)` and the national totals match.
 
-    The variance of ``difference_pp`` is
-    :math:`100^2[W_m/(n_m(n_m-1)) + g_m'V_\\beta g_m]` with :math:`W_m` the within-municipality
-    residual sum of squares and :math:`g_m = \\bar x_m - \\bar x` (the intercept drops out
-    because :math:`\\bar x'\\hat\\beta = \\bar y`).
+    The variance of ``difference_pp`` is :math:`100^2[v_m + g_m'V_\\beta g_m]` with
+    :math:`g_m = \\bar x_m - \\bar x` (the intercept drops out because
+    :math:`\\bar x'\\hat\\beta = \\bar y`) and :math:`v_m` the *noise*: the variance of the
+    municipality's mean residual under the fitted model, :math:`v_m = n_m^{-2}\\sum_{i\\in m}
+    \\hat\\sigma^2_{k(i)}`, where :math:`\\hat\\sigma^2_k` is the residual variance of person
+    :math:`i`'s covariate cell (year × covariate levels) pooled over all municipalities
+    (:mod:`analysis.model.ols`). The noise is evaluated under the model, not from the
+    municipality's own outcomes, so it does not vanish when a municipality has no recipients
+    (Spiegelhalter 2005). ``noise_sd_pp`` is :math:`100\\sqrt{v_m}`; it enters the standard
+    errors, the confidence intervals, the joint draws, the rank sets, the funnel limits and the
+    empirical-Bayes shrinkage.
+
+    Raises
+    ------
+    ValueError
+        No one in the data receives the benefit set (naming its groups); bad options (naming
+        the parameter).
 
     References
     ----------
+    Spiegelhalter, D. J. (2005). Funnel plots for comparing institutional performance.
+    *Statistics in Medicine* 24(8), 1185–1202.
+
     Mogstad, M., Romano, J. P., Shaikh, A. M. and Wilhelm, D. (2024). Inference for ranks with
     applications to mobility across neighbourhoods and academic achievement across countries.
     *Review of Economic Studies* 91(1), 476–518.
@@ -221,6 +299,11 @@ def fit_many(
     outcome sums, residuals and covariance. Keys of the result
     are the set names (:attr:`BenefitSet.name`), e.g. ``"bm2018"``,
     ``"kontanthjaelp"`` or ``"kontanthjaelp+foertidspension"``. Options as in :func:`fit`.
+
+    Each result's ``noise_cov_pp`` holds the noise covariance (pp²) of its gap with the gap of
+    every other set fitted here that shares no group with it
+    (:func:`analysis.model.ols.noise_covariance`): the trade-off analysis subtracts it from the
+    covariance of two groups' gaps.
     """
     check_choice("spec", spec, SPECS)
     check_choice("cov_type", cov_type, COV_TYPES)
@@ -232,6 +315,18 @@ def fit_many(
         raise ValueError("benefit_sets: give at least one benefit set")
     cells = build_cells(persons, municipalities, benefit_sets=sets)
     prepared = prepare(cells, spec)
+    raw = {
+        b.name: fit_cells(cells, b.name, spec=spec, cov_type=cov_type, debiased=debiased, prepared=prepared)
+        for b in sets
+    }
+    codes = pd.Index(prepared.codes.astype(np.int64), name="code")
+    covs: dict[str, dict[str, np.ndarray]] = {b.name: {} for b in sets}
+    for i, a in enumerate(sets):
+        for b in sets[i + 1 :]:
+            if set(a.groups) & set(b.groups):
+                continue
+            c = 1e4 * noise_covariance(cells, prepared, a.name, raw[a.name], b.name, raw[b.name])
+            covs[a.name][b.name] = covs[b.name][a.name] = c
     return {
         b.name: results_from_cells(
             cells,
@@ -243,6 +338,8 @@ def fit_many(
             seed=seed,
             level=level,
             prepared=prepared,
+            fitted=raw[b.name],
+            noise_cov_pp=pd.DataFrame(covs[b.name], index=codes.copy()),
         )
         for b in sets
     }

@@ -24,6 +24,34 @@ as linearmodels does. In the fixed-effects specification :math:`k` counts the mu
 dummies (less one for the constant) for the unadjusted and robust covariances but not for the
 clustered one, because the effects are nested in the municipality clusters — the convention of
 ``AbsorbingLS``, ``PanelOLS`` and Stata's ``areg``/``xtreg, fe``.
+
+Noise of a municipality's gap
+-----------------------------
+Besides the coefficients, :func:`fit_cells` returns the sampling variance of each
+municipality's mean residual under the fitted model, the *noise* of its gap. A *covariate cell*
+:math:`k` is a combination of year and covariate levels, pooled over municipalities. Its
+conditional residual variance is estimated from every person in it, wherever they live,
+
+.. math::
+
+    \\hat\\sigma^2_k = \\frac{n}{n - k_r}\\,\\frac{1}{n_k}\\sum_{i\\in k} e_i^2,
+
+(:math:`k_r` the number of estimated parameters, municipality effects included), and a
+municipality's noise is what its residents would have under the national model,
+
+.. math:: v_m = \\frac{1}{n_m^2}\\sum_{i\\in m}\\hat\\sigma^2_{k(i)} .
+
+It is not estimated from the municipality's own outcomes: a municipality with no recipients
+has an observed residual variance of (nearly) zero, and a variance taken from it would make a
+count of 0 against an expected 0.8 look like an exact result. Evaluating the variance under the
+model rather than under the observation is the rule of funnel plots, whose limits use the
+variance at the target (Spiegelhalter 2005, *Statistics in Medicine* 24(8), 1185–1202); for a
+fractional outcome the variance cannot be read off the expected share alone (it depends on how
+the share of the year is spread over persons), so it is taken from the model's residuals in the
+same covariate cell (the heteroskedasticity-robust idea of White 1980, pooled by cell as in the
+within-cell variance of a one-way analysis of variance). The noise covariance of two disjoint
+benefit sets follows in the same way from the cross-products of their residuals
+(:func:`noise_covariance`).
 """
 
 from __future__ import annotations
@@ -190,7 +218,8 @@ class CellFit:
     expected: np.ndarray
     xbar_m: np.ndarray  # M × p person-weighted covariate means
     xbar: np.ndarray  # p national means
-    within_ss: np.ndarray  # Σ_{i∈m} (e_i − ē_m)²
+    noise_var: np.ndarray  # v_m: variance of the municipality's mean residual (share² units)
+    fitted: np.ndarray  # fitted share per cell
     rss: float
     nobs: int
     df_resid: int
@@ -212,6 +241,10 @@ class Prepared:
     xbar: np.ndarray
     z: np.ndarray  # regressors as they enter X'X (within-transformed for fe)
     xtx_inv: np.ndarray
+    n: np.ndarray  # persons per cell
+    kidx: np.ndarray  # covariate cell (year × covariate levels, over municipalities) of each cell
+    n_k: np.ndarray  # persons per covariate cell
+    dof: float  # n / (n − k_r): parameters estimated, municipality effects included
 
 
 def prepare(cells: Cells, spec: Spec = "pooled") -> Prepared:
@@ -239,7 +272,67 @@ def prepare(cells: Cells, spec: Spec = "pooled") -> Prepared:
     if ev[0] < 1e-12 * ev[-1]:
         raise ValueError(collinearity_message(des, x, n, cidx, scaled, spec=spec))
     inv = scipy.linalg.cho_solve(scipy.linalg.cho_factor(scaled), np.eye(len(d))) / np.outer(d, d)
-    return Prepared(spec, des, codes, cidx, agg, n_m, xbar_m, xbar, z, inv)
+    kidx = covariate_cells(cells)
+    n_k = np.bincount(kidx, weights=n)
+    nobs = float(n.sum())
+    k_r = x.shape[1] + (m - 1 if spec == "fe" else 0)
+    dof = nobs / (nobs - k_r) if nobs > k_r else float("nan")
+    return Prepared(spec, des, codes, cidx, agg, n_m, xbar_m, xbar, z, inv, n, kidx, n_k, dof)
+
+
+def covariate_cells(cells: Cells) -> np.ndarray:
+    """Index of each cell's *covariate cell*: its year and covariate levels, over municipalities."""
+    key = np.unique(cells.year, return_inverse=True)[1].astype(np.int64)
+    for c in LEVELS:
+        key = key * len(LEVELS[c]) + cells.levels[c].astype(np.int64)
+    return np.unique(key, return_inverse=True)[1]
+
+
+def noise_variance(prepared: Prepared, cell_ss: np.ndarray) -> np.ndarray:
+    """Noise (co)variance of each municipality's mean residual from per-cell residual (cross-)products.
+
+    Parameters
+    ----------
+    prepared : Prepared
+        From :func:`prepare` on the cells of the fit.
+    cell_ss : ndarray
+        :math:`\\sum_{i\\in c} e_i e'_i` per cell (share² units): the residual sum of squares
+        of one fit, or the cross-products of two fits' residuals.
+
+    Returns
+    -------
+    ndarray
+        :math:`v_m = n_m^{-2}\\sum_{i\\in m}\\hat\\sigma_{k(i)}` per municipality (share² units),
+        with :math:`\\hat\\sigma_k = \\frac{n}{n-k_r}\\frac{1}{n_k}\\sum_{i\\in k} e_i e'_i`
+        the covariate cell's pooled residual (co)variance (module docstring).
+    """
+    kidx, n_k = prepared.kidx, prepared.n_k
+    sigma_k = prepared.dof * np.bincount(kidx, weights=cell_ss, minlength=n_k.size) / n_k
+    return prepared.agg @ (prepared.n * sigma_k[kidx]) / prepared.n_m**2
+
+
+def noise_covariance(
+    cells: Cells, prepared: Prepared, set_a: str, fit_a: CellFit, set_b: str, fit_b: CellFit
+) -> np.ndarray:
+    """Noise covariance of two disjoint benefit sets' mean residuals, per municipality (share² units).
+
+    The cross-products of the two fits' residuals per cell,
+    :math:`\\sum_{i\\in c} e_{i,A} e_{i,B} = P_{c,AB} - f_{c,B} S_{c,A} - f_{c,A} S_{c,B}
+    + n_c f_{c,A} f_{c,B}`, pooled by covariate cell as in :func:`noise_variance`. Because
+    OLS residuals are linear in the outcome, the noise variance of the union :math:`A\\cup B`
+    is :math:`v_A + v_B + 2 c_{AB}` exactly. A person is on at most one benefit at a time, so
+    :math:`c_{AB}` is typically negative: more of the year on one group leaves less for the other.
+
+    Raises
+    ------
+    ValueError
+        The sets share a group, or either was not requested when the cells were built.
+    """
+    sa, _ = cells.outcome(set_a)
+    sb, _ = cells.outcome(set_b)
+    fa, fb = fit_a.fitted, fit_b.fitted
+    cross = cells.cross_sum(set_a, set_b) - fb * sa - fa * sb + cells.n * fa * fb
+    return noise_variance(prepared, cross)
 
 
 def fit_cells(
@@ -270,6 +363,11 @@ def fit_cells(
     elif prepared.spec != spec or len(prepared.cidx) != len(cells):
         raise ValueError(f"prepared: made for spec {prepared.spec!r} on other cells; call prepare() again")
     s, q = cells.outcome(set_name)
+    if not s.any():
+        raise ValueError(
+            f"benefits: no one in the data receives {' or '.join(cells.sets[set_name])} "
+            f"(0 full-time persons), so there is nothing to model for {set_name}"
+        )
     n = cells.n
     des = prepared.design
     x = des.x
@@ -294,8 +392,7 @@ def fit_cells(
     rss_c = np.maximum(q - 2.0 * f * s + n * f * f, 0.0)
     rss = float(rss_c.sum())
     actual = agg @ s
-    rm = agg @ r
-    within_ss = np.maximum(agg @ rss_c - rm * rm / n_m, 0.0)
+    noise_var = noise_variance(prepared, rss_c)
 
     k_robust = p + (m - 1 if spec == "fe" else 0)
     k_cluster = p  # fe: effects nested in the municipality clusters are not counted
@@ -327,7 +424,8 @@ def fit_cells(
         expected=expected,
         xbar_m=xbar_m,
         xbar=xbar,
-        within_ss=within_ss,
+        noise_var=noise_var,
+        fitted=f,
         rss=rss,
         nobs=nobs,
         df_resid=nobs - k_robust,

@@ -4,12 +4,24 @@ Public data arrive as one row per municipality and period — full-time persons 
 and the population aged 16–66 — not as person rows. The expected-caseload model is then a
 population-weighted regression of each municipality's share on its public rammevilkår, with
 period effects, estimated with linearmodels ``PanelOLS`` and clustered by municipality.
+
+Noise of a municipality's gap
+-----------------------------
+As for person cells (:mod:`analysis.model.ols`), the noise of a gap is evaluated under the
+model, not from the municipality's observed count: aggregates carry no person-level variance, so
+the variance of an observed share around its expected share :math:`e` is taken as that of a
+mean of ``population`` outcomes in [0, 1] with mean :math:`e`, at most :math:`e(1-e)` each — the
+binomial variance at the expected share that funnel plots for proportions use (Spiegelhalter
+2005, *Statistics in Medicine* 24(8), 1185–1202). It is conservative for a share of the year
+(a person on a benefit for part of the year varies less than one on it all year or not at all)
+and does not vanish when the count is 0. Two disjoint benefit sets have the multinomial noise
+covariance :math:`-e_A e_B/\\text{pop}` under the same model (:func:`with_noise_covariances`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import numpy as np
@@ -74,16 +86,39 @@ class PanelFit:
     def results(
         self, period: str, *, draws: int = DEFAULT_DRAWS, seed: int = 0, level: float = 0.95
     ) -> ExpectedCaseloadResults:
-        """The municipality figures of ``period`` (one of :attr:`periods`) with their inference."""
+        """The municipality figures of ``period`` (one of :attr:`periods`) with their inference.
+
+        Parameters
+        ----------
+        period : str
+            One of :attr:`periods`.
+        draws : int
+            Number of joint draws of the gaps from their estimated sampling distribution, behind
+            the marginal rank intervals (:mod:`analysis.inference.draws`).
+        seed : int
+            Seed of the draws.
+        level : float
+            Confidence level of the intervals.
+
+        Returns
+        -------
+        ExpectedCaseloadResults
+            With ``noise_sd_pp`` from the expected share (module docstring) and no
+            ``noise_cov_pp`` (:func:`with_noise_covariances` adds it for several sets).
+
+        Raises
+        ------
+        AggregatesError
+            A period that is not in the fit.
+        """
         if period not in self.periods:
             raise AggregatesError(f"period: {period!r} is not in the fit (periods {', '.join(self.periods)})")
         rows = self.frame.loc[self.frame["period"] == period].set_index("code").sort_index()
         pop = rows["population"].to_numpy(dtype=float)
         expected_share = rows["fitted"].to_numpy(dtype=float)
-        # Noise of an observed share around its expectation, from the *expected* share: an
-        # outcome in [0, 1] with mean e has variance at most e(1 − e), so the mean over pop
-        # persons at most e(1 − e)/pop (conservative; it does not vanish when the count is 0).
-        # Published counts rounded to `rounding` add a uniform rounding error of variance r²/12.
+        # Noise of an observed share around its expectation, from the *expected* share (module
+        # docstring): e(1 − e)/pop. Published counts rounded to `rounding` add a uniform
+        # rounding error of variance r²/12 (in persons², so r²/12/pop² as a share).
         e = np.clip(expected_share, 0.0, 1.0)
         var_share = e * (1 - e) / pop + (self.rounding**2 / 12.0) / pop**2
         xcols = list(self.covariates)
@@ -233,6 +268,11 @@ def fit_panel(
     if cov_type == "clustered":
         kw["cluster_entity"] = True
         kw["group_debias"] = debiased
+    if not (actual > 0).any():
+        raise AggregatesError(
+            f"benefits: no one in the aggregates receives {' or '.join(bset.groups)} "
+            f"(0 full-time persons in every row), so there is nothing to model for {bset.name}"
+        )
     res = mod.fit(**kw)
     fitted = res.fitted_values.iloc[:, 0] + res.estimated_effects.iloc[:, 0]
     terms = ("const", *xcols)
@@ -265,6 +305,52 @@ def fit_panel(
     )
 
 
+def with_noise_covariances(
+    results: Mapping[str, ExpectedCaseloadResults],
+) -> dict[str, ExpectedCaseloadResults]:
+    """The panel results with ``noise_cov_pp`` filled in for every pair of disjoint benefit sets.
+
+    Under the noise model of :meth:`PanelFit.results` (each person's outcome as a draw in
+    [0, 1] at the expected share, at most one benefit at a time) the shares of two disjoint sets
+    have the multinomial covariance :math:`-e_A e_B/\\text{pop}`; in pp² it is
+    :math:`-10^4 e_A e_B/\\text{pop}`. The rounding errors of two published series are taken as
+    independent.
+
+    Parameters
+    ----------
+    results : mapping
+        Set name → :class:`~analysis.model.results.ExpectedCaseloadResults` of the same period
+        (from :meth:`PanelFit.results`).
+
+    Raises
+    ------
+    ValueError
+        Results of different periods or municipalities.
+    """
+    items = list(results.items())
+    if not items:
+        return {}
+    first = items[0][1]
+    for name, r in items:
+        if r.period != first.period or not r.municipal.index.equals(first.municipal.index):
+            raise ValueError(
+                f"results: {name} is for another period or other municipalities than {items[0][0]}"
+            )
+    pop = first.municipal["population"].to_numpy(dtype=float)
+    share = {
+        name: np.clip(r.municipal["expected"].to_numpy(dtype=float) / pop, 0.0, 1.0) for name, r in items
+    }
+    out = {}
+    for name, r in items:
+        cols = {
+            other: -1e4 * share[name] * share[other] / pop
+            for other, o in items
+            if other != name and not set(r.benefit_set.groups) & set(o.benefit_set.groups)
+        }
+        out[name] = replace(r, noise_cov_pp=pd.DataFrame(cols, index=r.municipal.index.copy()))
+    return out
+
+
 def fit_aggregate(
     aggregates: pd.DataFrame,
     *,
@@ -278,6 +364,10 @@ def fit_aggregate(
     level: float = 0.95,
 ) -> ExpectedCaseloadResults:
     """:func:`fit_panel` on the periods up to ``period`` (default the latest), results for ``period``.
+
+    ``draws`` is the number of joint draws of the gaps from their estimated sampling distribution
+    behind the marginal rank intervals; the other options are those of :func:`fit_panel` and
+    :meth:`PanelFit.results`.
 
     Examples
     --------

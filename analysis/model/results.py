@@ -98,7 +98,10 @@ class ExpectedCaseloadResults(ResultsDisplay):
     municipal : DataFrame
         Indexed by ``code``: ``name``, ``population`` (persons 16–66), ``actual``, ``expected``
         (full-time persons) and ``noise_sd_pp`` — the standard deviation of the gap's
-        municipality-level noise in percentage points.
+        municipality-level noise in percentage points, evaluated under the fitted model (the
+        variance the municipality's residents would have under it, so that it does not vanish
+        when the municipality has no recipients; :mod:`analysis.model.ols` for person cells,
+        :meth:`analysis.model.panel.PanelFit.results` for aggregates).
     loadings : ndarray (M × k)
         :math:`100\\,g_m` — percentage points of the gap per unit of each slope coefficient
         (columns follow ``coefficients.terms[1:]``).
@@ -107,9 +110,14 @@ class ExpectedCaseloadResults(ResultsDisplay):
     notes : tuple of FitNote
     synthetic : bool
     level, draws, seed
-        Confidence level, number of joint draws behind the marginal rank intervals, their seed.
+        Confidence level; number of joint draws of the gaps from their estimated sampling
+        distribution, behind the marginal rank intervals; their seed.
     meta : mapping
         Diagnostics (``n_cells``, …).
+    noise_cov_pp : DataFrame or None
+        Indexed by ``code``, one column per other benefit set fitted from the same data that
+        shares no group with this one: the covariance (pp²) of the two gaps' noise, under the
+        same noise model as ``noise_sd_pp``. None when the set was fitted alone.
 
     Notes
     -----
@@ -133,6 +141,7 @@ class ExpectedCaseloadResults(ResultsDisplay):
     draws: int = 1000
     seed: int = 0
     meta: Mapping[str, Any] = field(default_factory=dict)
+    noise_cov_pp: pd.DataFrame | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "loadings", _ro(self.loadings))
@@ -293,16 +302,19 @@ class ExpectedCaseloadResults(ResultsDisplay):
     def rank_interval(self, level: float | None = None) -> pd.DataFrame:
         """Marginal rank interval from the joint draws (columns ``lower``, ``upper``).
 
-        Equal-tailed percentile interval of each municipality's rank over the draws, lower
-        quantile rounded down and upper rounded up.
+        Equal-tailed percentile interval of each municipality's rank over the draws of the gaps
+        from their estimated sampling distribution, lower quantile rounded down and upper
+        rounded up, widened where needed to contain the municipality's point rank
+        (:func:`analysis.inference.ranks.rank_interval_from_draws`).
         """
-        from analysis.inference.ranks import bootstrap_rank_interval
+        from analysis.inference.ranks import rank_interval_from_draws
 
         level = self.level if level is None else float(level)
-        out = bootstrap_rank_interval(
+        out = rank_interval_from_draws(
             pd.DataFrame(self._gap_draws, columns=self.municipal.index),
             level=level,
             descending=ranking.KEY.descending,
+            point=self.difference_pp,
         )
         return out[["lower", "upper"]].rename_axis("code")
 

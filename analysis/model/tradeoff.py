@@ -7,9 +7,10 @@ module makes the claim testable:
 
 * residuals (actual − expected, percentage points of the population 16–66) for every benefit
   group from one set of cells (:func:`group_residuals`);
-* the correlation of residuals across municipalities with bootstrap intervals
-  (:func:`residual_correlation`) and the specific two-sided test of one side against the other
-  (:func:`tradeoff_test`);
+* the correlation of residuals across municipalities, corrected for the estimation noise of
+  each municipality's residuals (their variances *and* their covariance, :func:`group_noise`),
+  with intervals from a bootstrap over municipalities (:func:`residual_correlation`), and the
+  specific two-sided test of one side against the other (:func:`tradeoff_test`);
 * the rank under two benefit sets and the rank shift, who moves most, and whether they move the
   way the trade-off predicts (:func:`rank_shifts`);
 * a substitution flag: better than expected on one side, worse on the other.
@@ -22,7 +23,7 @@ shift means the municipality does worse once all benefit groups count.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Literal
 
@@ -64,10 +65,112 @@ def group_residuals(fits: Mapping[str, Any]) -> pd.DataFrame:
 
 def group_standard_errors(fits: Mapping[str, Any]) -> pd.DataFrame:
     """Standard error (``se_pp``) of each municipality's residual, same layout as
-    :func:`group_residuals`; used to correct correlations for estimation noise."""
+    :func:`group_residuals`.
+
+    It includes the coefficient uncertainty, which is common to all municipalities and, with a
+    clustered covariance, mostly reflects the municipality effects themselves; the correlation's
+    noise correction uses the within-municipality noise of :func:`group_noise` instead.
+    """
     frame = pd.DataFrame({name: res.se_pp for name, res in fits.items()})
     frame.index.name = "code"
     return frame
+
+
+@dataclass(frozen=True, eq=False)
+class GroupNoise:
+    """The estimation noise of each municipality's residuals (pp²), and its covariance between groups.
+
+    Attributes
+    ----------
+    var : DataFrame
+        Indexed by ``code``, one column per group: the noise variance ``noise_sd_pp²``.
+    cov : mapping
+        ``frozenset({a, b})`` → Series indexed by ``code``: the noise covariance of the residuals
+        of groups ``a`` and ``b`` (a person's months on one group are months not on the other,
+        so it is typically negative). Pairs without an entry have no known covariance.
+    """
+
+    var: pd.DataFrame
+    cov: Mapping[frozenset, pd.Series] = field(default_factory=dict)
+
+    @classmethod
+    def independent(cls, sd: pd.DataFrame) -> GroupNoise:
+        """Noise with standard deviations ``sd`` (code × group, pp) and no covariance between groups."""
+        var = sd.astype(float) ** 2
+        cols = list(var.columns)
+        zero = pd.Series(0.0, index=var.index)
+        return cls(var, {frozenset((a, b)): zero for i, a in enumerate(cols) for b in cols[i + 1 :]})
+
+    def reindex(self, index: pd.Index) -> GroupNoise:
+        return GroupNoise(self.var.reindex(index), {k: v.reindex(index) for k, v in self.cov.items()})
+
+    def _pair(self, a: str, b: str) -> pd.Series:
+        key = frozenset((a, b))
+        if key not in self.cov:
+            raise ValueError(
+                f"noise: no noise covariance between {a} and {b}; fit them together "
+                "(analysis.model.fit_many or a source's fit_many)"
+            )
+        return self.cov[key]
+
+    def side_var(self, side: Sequence[str]) -> np.ndarray:
+        """Noise variance of the sum of a side's residuals (its groups' variances and covariances)."""
+        missing = [g for g in side if g not in self.var.columns]
+        if missing:
+            raise ValueError(f"noise: no noise variance for {missing}")
+        out = self.var[list(side)].sum(axis=1).to_numpy(float)
+        for i, a in enumerate(side):
+            for b in side[i + 1 :]:
+                out = out + 2.0 * self._pair(a, b).to_numpy(float)
+        return out
+
+    def side_cov(self, side_a: Sequence[str], side_b: Sequence[str]) -> np.ndarray:
+        """Noise covariance of the sums of two disjoint sides' residuals."""
+        out = np.zeros(len(self.var))
+        for a in side_a:
+            for b in side_b:
+                out = out + self._pair(a, b).to_numpy(float)
+        return out
+
+
+def group_noise(fits: Mapping[str, Any]) -> GroupNoise:
+    """The within-municipality estimation noise of each fitted group's residual, and its covariances.
+
+    Parameters
+    ----------
+    fits
+        Group name → fitted results (:func:`analysis.model.fit_many`, or a source's
+        ``fit_many``), whose ``municipal["noise_sd_pp"]`` and ``noise_cov_pp`` are read.
+
+    Returns
+    -------
+    GroupNoise
+
+    Notes
+    -----
+    Only the noise of each municipality's own mean residual is used, not the coefficient
+    uncertainty in ``se_pp``: that part is one draw common to all municipalities, does not
+    shrink with more persons when the covariance is clustered (it then mostly reflects the
+    municipality effects), and subtracting it over-corrects the correlation away from zero. The
+    covariance between groups comes from the cross-products of the two groups' residuals in each
+    covariate cell (:func:`analysis.model.ols.noise_covariance`) or, for aggregates, from the
+    multinomial covariance at the expected shares
+    (:func:`analysis.model.panel.with_noise_covariances`).
+    """
+    if not fits:
+        raise ValueError("fits: no fitted benefit groups given")
+    var = pd.DataFrame({name: res.municipal["noise_sd_pp"] ** 2 for name, res in fits.items()})
+    var.index.name = "code"
+    cov: dict[frozenset, pd.Series] = {}
+    names = list(fits)
+    for i, a in enumerate(names):
+        other = fits[a].noise_cov_pp
+        if other is None:
+            continue
+        for b in names[i + 1 :]:
+            if b in other.columns:
+                cov[frozenset((a, b))] = other[b].reindex(var.index).astype(float)
+    return GroupNoise(var, cov)
 
 
 def _side(resid: pd.DataFrame, side: Sequence[str], name: str) -> pd.Series:
@@ -85,13 +188,16 @@ def _corr(
     method: CorrMethod,
     noise_a: np.ndarray | None = None,
     noise_b: np.ndarray | None = None,
+    noise_ab: np.ndarray | None = None,
 ) -> np.ndarray:
     """Column-wise correlation of matching columns of two (n × R) arrays.
 
-    With ``noise_a``/``noise_b`` (sampling variances of each entry, same shape), the Pearson
-    correlation is corrected for attenuation: the mean sampling variance is subtracted from each
-    observed variance before dividing (Spearman's correction). Columns whose corrected variance is
-    not positive give NaN; corrected values are clipped to [−1, 1].
+    With ``noise_a``/``noise_b`` (sampling variances of each entry, same shape) and
+    ``noise_ab`` (sampling covariance of the paired entries; None for 0), the Pearson
+    correlation is corrected for the noise: the mean sampling variance is subtracted from each
+    observed variance and the mean sampling covariance from the observed covariance before
+    dividing (Spearman's correction for attenuation, with correlated errors). Columns whose
+    corrected variance is not positive give NaN; corrected values are clipped to [−1, 1].
     """
     if method == "spearman":
         a = np.argsort(np.argsort(a, axis=0), axis=0).astype(float)
@@ -105,6 +211,8 @@ def _corr(
     if noise_a is not None and noise_b is not None:
         var_a = var_a - noise_a.mean(axis=0)
         var_b = var_b - noise_b.mean(axis=0)
+        if noise_ab is not None:
+            cov = cov - noise_ab.mean(axis=0)
         with np.errstate(invalid="ignore", divide="ignore"):
             r = cov / np.sqrt(np.where((var_a > 0) & (var_b > 0), var_a * var_b, np.nan))
         return np.clip(r, -1.0, 1.0)
@@ -168,7 +276,7 @@ def tradeoff_test(
     side_a: Sequence[str] = DEFAULT_SIDE_A,
     side_b: Sequence[str] = DEFAULT_SIDE_B,
     method: CorrMethod = "pearson",
-    se: pd.DataFrame | None = None,
+    noise: GroupNoise | pd.DataFrame | None = None,
     replicates: int = 2000,
     level: float = 0.95,
     seed: int = 0,
@@ -183,16 +291,25 @@ def tradeoff_test(
         Groups summed on each side (default kontanthjælp vs førtidspension).
     method
         ``"pearson"`` or ``"spearman"``.
-    se
-        Standard errors of the residuals (same layout as ``resid``, e.g. from
-        :func:`group_standard_errors`). When given, the Pearson correlation is corrected for
-        the attenuation that estimation noise causes (see Notes).
+    noise
+        The residuals' estimation noise: a :class:`GroupNoise` (:func:`group_noise`: noise
+        variances and the covariance between groups), or a DataFrame of noise standard
+        deviations in the layout of ``resid`` (taken as independent between groups). When
+        given, the Pearson correlation is corrected for the noise (see Notes).
     replicates
-        Municipality (pairs) bootstrap replicates for the percentile interval.
+        Municipality (pairs) bootstrap replicates for the percentile interval, and permutations
+        for the p-value.
     level
         Interval level.
     seed
         Seed of the bootstrap; same seed, same interval.
+
+    Raises
+    ------
+    ValueError
+        Unknown method, overlapping sides, a side with no residuals, ``level`` outside (0, 1),
+        fewer than 100 replicates, noise with ``method="spearman"``, missing noise (naming the
+        groups or the pair).
 
     Notes
     -----
@@ -201,13 +318,21 @@ def tradeoff_test(
     represent. The two-sided p-value is from a permutation of side B (``replicates`` draws),
     which is exact under exchangeability and needs no normality.
 
-    Each municipality's residual is its true deviation plus estimation noise with variance
-    :math:`s_m^2`; noise inflates the variances but (nearly) not the covariance, so the plain
-    correlation is pulled towards 0, the more so the smaller the municipalities. With ``se`` the
-    correlation is :math:`\widehat{\text{cov}}(a,b)/\sqrt{(\hat\sigma_a^2-\bar s_a^2)
-    (\hat\sigma_b^2-\bar s_b^2)}` (Spearman 1904), recomputed in every bootstrap replicate.
-    The within-person covariance of the two groups' noise is ignored; it is small because a
-    person rarely receives both benefits in the same year. Where the noise is as large as the
+    Each municipality's residual on side A is its true gap plus estimation noise with variance
+    :math:`v_{A,m}`, on side B likewise :math:`v_{B,m}`, and the two noises have covariance
+    :math:`c_{AB,m}`: a person's months on one benefit are months not on the other, so within a
+    municipality the two shares' noise is negatively correlated. Noise inflates the variances and
+    shifts the covariance by :math:`\bar c_{AB}`, so the plain correlation is pulled towards 0 by
+    the first and pushed towards negative values by the second. With ``noise`` the correlation
+    is
+
+    .. math:: \frac{\widehat{\text{cov}}(a,b) - \bar c_{AB}}
+              {\sqrt{(\hat\sigma_a^2-\bar v_A)(\hat\sigma_b^2-\bar v_B)}}
+
+    (Spearman 1904, with correlated errors), recomputed in every bootstrap replicate. In the
+    permutation null a municipality's A is paired with another's B, whose noises are
+    independent, so no covariance is subtracted there. The noise is the within-municipality
+    noise only (:func:`group_noise` says why not ``se_pp``). Where the noise is as large as the
     observed spread (a corrected variance that is not positive, typical of small groups in small
     samples) the corrected correlation is undefined: the estimate and the p-value are NaN, such
     replicates are left out of the interval, and the interval is NaN if none is left.
@@ -225,24 +350,33 @@ def tradeoff_test(
         raise ValueError(f"replicates: expected at least 100, got {replicates}")
     if set(side_a) & set(side_b):
         raise ValueError(f"side_a and side_b overlap: {sorted(set(side_a) & set(side_b))}")
-    if se is not None and method != "pearson":
-        raise ValueError("se: the noise correction applies to method='pearson' only")
+    if noise is not None and method != "pearson":
+        raise ValueError("noise: the noise correction applies to method='pearson' only")
     a = _side(resid, side_a, "side_a").to_numpy(float)
     b = _side(resid, side_b, "side_b").to_numpy(float)
     n = len(a)
-    if se is not None:
-        se = se.reindex(resid.index)
-        na = (se[list(side_a)] ** 2).sum(axis=1).to_numpy(float)
-        nb = (se[list(side_b)] ** 2).sum(axis=1).to_numpy(float)
-        if not (np.isfinite(na).all() and np.isfinite(nb).all()):
-            raise ValueError("se: missing standard errors for some municipalities")
+    if noise is not None:
+        if isinstance(noise, pd.DataFrame):
+            noise = GroupNoise.independent(noise)
+        noise = noise.reindex(resid.index)
+        na, nb = noise.side_var(list(side_a)), noise.side_var(list(side_b))
+        nab = noise.side_cov(list(side_a), list(side_b))
+        if not (np.isfinite(na).all() and np.isfinite(nb).all() and np.isfinite(nab).all()):
+            raise ValueError("noise: missing noise for some municipalities")
     else:
-        na = nb = None
+        na = nb = nab = None
     raw = float(_corr(a[:, None], b[:, None], method)[0])
-    est = raw if na is None else float(_corr(a[:, None], b[:, None], method, na[:, None], nb[:, None])[0])
+    est = (
+        raw
+        if na is None
+        else float(_corr(a[:, None], b[:, None], method, na[:, None], nb[:, None], nab[:, None])[0])
+    )
     rng = np.random.default_rng(seed)
     idx = rng.integers(0, n, size=(n, replicates))
-    boot = _corr(a[idx], b[idx], method, None if na is None else na[idx], None if nb is None else nb[idx])
+    if na is None:
+        boot = _corr(a[idx], b[idx], method)
+    else:
+        boot = _corr(a[idx], b[idx], method, na[idx], nb[idx], nab[idx])
     boot = boot[np.isfinite(boot)]
     alpha = 1 - level
     if boot.size:
@@ -279,16 +413,16 @@ def residual_correlation(
     resid: pd.DataFrame,
     *,
     method: CorrMethod = "pearson",
-    se: pd.DataFrame | None = None,
+    noise: GroupNoise | pd.DataFrame | None = None,
     replicates: int = 2000,
     level: float = 0.95,
     seed: int = 0,
 ) -> pd.DataFrame:
     """All pairwise correlations of group residuals, with bootstrap intervals (tidy).
 
-    Options as in :func:`tradeoff_test`; with ``se`` every correlation is corrected for
-    estimation noise, so the row of the two default sides equals :func:`tradeoff_test` with the
-    same ``se`` and ``seed``.
+    Options as in :func:`tradeoff_test`; with ``noise`` every correlation is corrected for
+    estimation noise (variances and covariance), so the row of the two default sides equals
+    :func:`tradeoff_test` with the same ``noise`` and ``seed``.
 
     Returns
     -------
@@ -305,7 +439,7 @@ def residual_correlation(
                 side_a=(ga,),
                 side_b=(gb,),
                 method=method,
-                se=se,
+                noise=noise,
                 replicates=replicates,
                 level=level,
                 seed=seed,
@@ -520,12 +654,12 @@ def analyse_fits(
     if len(groups) < 2:
         raise ValueError(f"fits: at least two benefit groups are needed for the trade-off, got {groups}")
     resid = group_residuals({g: fits[g] for g in groups})
-    se = group_standard_errors({g: fits[g] for g in groups})
-    corr = residual_correlation(resid, se=se, replicates=replicates, level=level, seed=seed)
+    noise = group_noise({g: fits[g] for g in groups})
+    corr = residual_correlation(resid, noise=noise, replicates=replicates, level=level, seed=seed)
     sides_present = all(g in groups for g in (*side_a, *side_b))
     test = (
         tradeoff_test(
-            resid, side_a=side_a, side_b=side_b, se=se, replicates=replicates, level=level, seed=seed
+            resid, side_a=side_a, side_b=side_b, noise=noise, replicates=replicates, level=level, seed=seed
         )
         if sides_present
         else None
