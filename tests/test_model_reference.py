@@ -126,7 +126,8 @@ def test_gap_noise_is_the_pooled_covariate_cell_variance_of_statsmodels_residual
 
     Independent computation: statsmodels OLS on the raw person rows (municipality dummies for
     fe), residuals grouped by year × covariate levels with pandas, the mean squared residual
-    times n / df_resid, summed over each municipality's residents and divided by n_m².
+    times n / df_resid, summed over each municipality's residents and divided by n_m²; the
+    coefficient term from statsmodels' covariance (HC0 for pooled, the clustered one for fe).
     """
     import statsmodels.api as sm
 
@@ -146,7 +147,12 @@ def test_gap_noise_is_the_pooled_covariate_cell_variance_of_statsmodels_residual
     sigma2 = e2.groupby(cell.to_numpy()).transform("mean") * len(y) / ols.df_resid
     noise = 1e4 * sigma2.groupby(p["code"].to_numpy()).sum() / p.groupby("code").size() ** 2
     assert_rel(res.municipal["noise_sd_pp"] ** 2, noise.reindex(res.codes).to_numpy())
-    v = res.cov.to_numpy()[1:, 1:]
+    if spec == "pooled":
+        # the pooled gaps' coefficient term: statsmodels' HC0 covariance on the person rows, with
+        # the small-sample scale n / (n - k) (the clustered one also counts the municipality effects)
+        v = ols.get_robustcov_results(cov_type="HC0").cov_params()[1:, 1:] * len(y) / ols.df_resid
+    else:
+        v = res.cov.to_numpy()[1:, 1:]  # fe: the clustered covariance already conditions on the effects
     xs = raw_design(p, m, res.params.index)
     g = xs.iloc[:, 1:].groupby(p["code"].to_numpy()).mean() - xs.iloc[:, 1:].mean()
     beta_term = 1e4 * np.einsum("ij,jk,ik->i", g.to_numpy(), v, g.to_numpy())

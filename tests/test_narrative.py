@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from analysis.report import narrative
+from analysis.report.fmt import num
 from analysis.report.narrative import Prose, bullets, case_findings, national_findings
 
 CASE = 450  # Nyborg
@@ -98,7 +99,7 @@ def test_national_findings_numbers_come_from_the_frame(tidy):
         in items[2]
     )
     marg = (tidy["rank_upper"] - tidy["rank_lower"] + 1).median()
-    assert f"spænder 95 pct.-intervallet for placeringen over {da(marg)} plads" in items[3]
+    assert f"spænder 95 pct.-intervallet for placeringen over {num(marg, 0)} plads" in items[3]
     below = int((tidy["ci_upper_pp"] < 0).sum())
     above = int((tidy["ci_lower_pp"] > 0).sum())
     assert f"har {narrative._kommuner(below)} færre og {narrative._kommuner(above)} flere" in items[4]
@@ -120,7 +121,8 @@ def test_national_findings_width_threshold(tidy, threshold):
     items = national_findings(tidy, width_threshold=threshold)
     width = tidy["rank_cs_upper"] - tidy["rank_cs_lower"] + 1
     n = int((width < threshold).sum())
-    assert f"kan kun {narrative._kommuner(n)} placeres inden for {threshold} pladser" in items[3]
+    who = "ingen kommune" if n == 0 else f"kun {narrative._kommuner(n)}"
+    assert f"kan {who} placeres inden for {threshold} pladser" in items[3]
 
 
 @pytest.mark.parametrize(

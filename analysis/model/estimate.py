@@ -117,6 +117,7 @@ def results_from_cells(
         draws=draws,
         seed=seed,
         meta={"n_cells": len(cells)},
+        gap_cov=f.gap_cov,
         noise_cov_pp=noise_cov_pp,
     )
 

@@ -220,6 +220,7 @@ class CellFit:
     xbar: np.ndarray  # p national means
     noise_var: np.ndarray  # v_m: variance of the municipality's mean residual (share² units)
     fitted: np.ndarray  # fitted share per cell
+    gap_cov: np.ndarray  # coefficient covariance behind the gaps (see fit_cells' Notes)
     rss: float
     nobs: int
     df_resid: int
@@ -411,6 +412,18 @@ def fit_cells(
         scale = (m / (m - 1)) * ((nobs - 1) / (nobs - k_cluster)) if debiased else 1.0
         cov = scale * xtx_inv @ meat @ xtx_inv
     cov = (cov + cov.T) / 2
+    if spec == "pooled":
+        # The gaps are about these municipalities, given their own effects: the coefficient
+        # uncertainty that moves a gap is the persons' sampling noise, not the spread of the
+        # municipality effects that the clustered covariance also counts (they are what the
+        # gaps measure). Heteroskedasticity-robust, with the same small-sample scale.
+        meat = (z * rss_c[:, None]).T @ z
+        gap_cov = (nobs / (nobs - k_robust) if debiased else 1.0) * xtx_inv @ meat @ xtx_inv
+        gap_cov = (gap_cov + gap_cov.T) / 2
+    else:
+        # with fixed effects the municipality effects are partialled out of the residuals, so
+        # the requested covariance (clustered by default) already conditions on them
+        gap_cov = cov
     tss = float(q.sum() - s.sum() ** 2 / n.sum())
     return CellFit(
         params=beta,
@@ -426,6 +439,7 @@ def fit_cells(
         xbar=xbar,
         noise_var=noise_var,
         fitted=f,
+        gap_cov=gap_cov,
         rss=rss,
         nobs=nobs,
         df_resid=nobs - k_robust,

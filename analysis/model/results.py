@@ -114,6 +114,12 @@ class ExpectedCaseloadResults(ResultsDisplay):
         distribution, behind the marginal rank intervals; their seed.
     meta : mapping
         Diagnostics (``n_cells``, …).
+    gap_cov : ndarray, optional
+        The coefficient covariance behind the gaps' coefficient term, where it differs from
+        ``coefficients.cov``: the pooled person model uses the heteroskedasticity-robust
+        covariance, which conditions on the municipalities' own effects (the clustered one also
+        counts them, though they are what the gaps measure, and over-covers: 99 % against 95 %
+        nominal on planted truths). None: ``coefficients.cov``.
     noise_cov_pp : DataFrame or None
         Indexed by ``code``, one column per other benefit set fitted from the same data that
         shares no group with this one: the covariance (pp²) of the two gaps' noise, under the
@@ -141,6 +147,7 @@ class ExpectedCaseloadResults(ResultsDisplay):
     draws: int = 1000
     seed: int = 0
     meta: Mapping[str, Any] = field(default_factory=dict)
+    gap_cov: np.ndarray | None = None
     noise_cov_pp: pd.DataFrame | None = None
 
     def __post_init__(self) -> None:
@@ -246,8 +253,11 @@ class ExpectedCaseloadResults(ResultsDisplay):
 
     @cached_property
     def _v_beta(self) -> np.ndarray:
+        # the coefficient covariance behind the gaps: ``gap_cov`` where the estimator gives one
+        # (the pooled person model conditions on the municipalities' own effects), else cov
         slopes = np.arange(1, len(self.coefficients.terms))
-        return self.coefficients.cov[np.ix_(slopes, slopes)]
+        cov = self.coefficients.cov if self.gap_cov is None else self.gap_cov
+        return cov[np.ix_(slopes, slopes)]
 
     @cached_property
     def _cov_gap(self) -> np.ndarray:

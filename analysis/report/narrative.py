@@ -124,7 +124,8 @@ def national_findings(
         f"{_name(worst)} med {pp(abs(worst['difference_pp']))} {_fewer_more(worst['difference_pp'])} end forventet.",
         f"Placeringerne er usikre. For den typiske kommune spænder 95 pct.-intervallet for placeringen over "
         f"{_count(num(marg_width.median(), 0), 'plads', 'pladser')}, og når alle kommuner sammenlignes på én gang, "
-        f"kan kun {_kommuner(n_precise)} placeres inden for {width_threshold} pladser.",
+        f"kan {'ingen kommune' if n_precise == 0 else 'kun ' + _kommuner(n_precise)} placeres inden for "
+        f"{width_threshold} pladser.",
         f"Med 95 pct. sikkerhed har {_kommuner(clear_below)} færre og {_kommuner(clear_above)} flere på offentlig "
         "forsørgelse end forventet; for resten kan forskellen skyldes tilfældigheder.",
         f"{funnel} — dem, der afviger mere, end tilfældigheder og de forskelle mellem kommuner, som modellen "
