@@ -269,9 +269,11 @@ class PersonRegister(Source):
         years = sorted(int(y) for y in self._register.municipalities["year"].unique())
         return tuple(str(y) for y in years)
 
-    @property
+    @cached_property
     def groups(self) -> tuple[str, ...]:
-        return tuple(g for g in GROUPS if g in self._register.persons.columns)
+        """Groups with a column and at least one recipient (a group nobody receives has no outcome)."""
+        persons = self._register.persons
+        return tuple(g for g in GROUPS if g in persons.columns and bool(persons[g].to_numpy().any()))
 
     def describe_short(self) -> str:
         return f"the register {self.folder}"

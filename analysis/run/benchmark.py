@@ -29,7 +29,7 @@ from analysis.core.params import BenefitSet, RunParameters
 from analysis.data.sources import Missing, Provenance, Source
 
 CACHE_FILE = "benchmark.pkl"
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 
 
 @dataclass(frozen=True, eq=False)
