@@ -160,8 +160,8 @@ def test_case_findings_numbers_come_from_the_row(bm, tidy):
     sign = "+" if r["difference_pp"] > 0 else ""
     assert f"({sign}{da(r['difference_pp'], 1)} pct.-point af befolkningen" in items[0]
     assert f"en {int(r['rank'])}.-plads blandt 98 kommuner, hvor plads 1 er bedst" in items[1]
-    assert f"mellem {int(r['rank_lower'])}–{int(r['rank_upper'])}, når Nyborg ses for sig" in items[1]
-    assert f"mellem {int(r['rank_cs_lower'])}–{int(r['rank_cs_upper'])}, når alle kommuner" in items[1]
+    assert f"mellem {int(r['rank_lower'])} og {int(r['rank_upper'])}, når Nyborg ses for sig" in items[1]
+    assert f"mellem {int(r['rank_cs_lower'])} og {int(r['rank_cs_upper'])}, når alle kommuner" in items[1]
     a = all_groups.set_index("code").loc[CASE]
     assert (
         f"får Nyborg {int(a['rank'])}. plads ({int(a['rank_lower'])}–{int(a['rank_upper'])}) mod" in items[2]

@@ -349,8 +349,8 @@ def test_case_summary_numbers_equal_the_tidy_row(bm):
     assert f"({'+' if r['difference_pp'] > 0 else '−'}{diff} pct.-point af befolkningen" in text
     assert f"{narrative._persons_phrase(r['difference'])} forventet" in text
     assert f"en {int(r['rank'])}.-plads blandt 98 kommuner, hvor plads 1 er bedst" in text
-    assert f"mellem {int(r['rank_lower'])}–{int(r['rank_upper'])}, når Nyborg ses for sig" in text
-    assert f"mellem {int(r['rank_cs_lower'])}–{int(r['rank_cs_upper'])}, når alle kommuner" in text
+    assert f"mellem {int(r['rank_lower'])} og {int(r['rank_upper'])}, når Nyborg ses for sig" in text
+    assert f"mellem {int(r['rank_cs_lower'])} og {int(r['rank_cs_upper'])}, når alle kommuner" in text
     a = bm.fits["all"].tidy().set_index("code").loc[CASE]
     assert f"får Nyborg {int(a['rank'])}. plads ({int(a['rank_lower'])}–{int(a['rank_upper'])}) mod" in text
     y = bm.yardsticks().loc[CASE]

@@ -142,6 +142,12 @@ def _persons_phrase(diff: float) -> str:
     return f"{'én fuldtidsperson' if n == 1 else persons(abs(diff)) + ' fuldtidspersoner'} {word} end"
 
 
+def _between(lower: float, upper: float) -> str:
+    """"mellem 16 og 80", or "på plads 3" when the bounds agree."""
+    lo, hi = int(lower), int(upper)
+    return f"på plads {lo}" if lo == hi else f"mellem {lo} og {hi}"
+
+
 def _rank_with_interval(rank: int, lower: int, upper: int) -> str:
     return f"{rank}. plads ({rank_interval(lower, upper)})"
 
@@ -205,9 +211,8 @@ def case_findings(
         "forventet ud fra "
         f"kommunens rammevilkår ({pp(r['difference_pp'], sign=True)} af befolkningen 16–66 år).",
         f"Det giver en {int(r['rank'])}.-plads blandt {n} kommuner, hvor plads 1 er bedst. Med 95 pct. sikkerhed "
-        f"ligger placeringen mellem {rank_interval(int(r['rank_lower']), int(r['rank_upper']))}, når {name} ses for "
-        f"sig, og mellem {rank_interval(int(r['rank_cs_lower']), int(r['rank_cs_upper']))}, når alle kommuner "
-        "sammenlignes på én gang.",
+        f"ligger placeringen {_between(r['rank_lower'], r['rank_upper'])}, når {name} ses for sig, og "
+        f"{_between(r['rank_cs_lower'], r['rank_cs_upper'])}, når alle kommuner sammenlignes på én gang.",
     ]
     if all_groups is not None:
         a = _row(all_groups, code)
