@@ -143,7 +143,7 @@ def _persons_phrase(diff: float) -> str:
 
 
 def _between(lower: float, upper: float) -> str:
-    """"mellem 16 og 80", or "på plads 3" when the bounds agree."""
+    """The interval in words: "mellem 16 og 80", or "på plads 3" when the bounds agree."""
     lo, hi = int(lower), int(upper)
     return f"på plads {lo}" if lo == hi else f"mellem {lo} og {hi}"
 
