@@ -209,8 +209,11 @@ def test_tradeoff_report_says_what_is_missing_and_how_to_fetch_it(bm):
     summary = views.tradeoff_summary(rep).markdown
     assert "førtidspension" in summary  # the test is left out, and says why
     assert isinstance(views.correlation_table(rep), ReportTable)
-    assert isinstance(views.slope_figure(rep), narrative.Prose)
-    assert isinstance(views.movers_table(rep), narrative.Prose)
+    assert isinstance(views.slope_figure(rep), narrative.Prose)  # says why, once
+    assert views.movers_table(rep) is None
+    assert views.quadrant_figure(rep) is None  # tradeoff_data_note has said why
+    case = make_report(bm, "case", municipality=NYBORG)
+    assert "førtidspension" in views.quadrant_figure(case).markdown
 
 
 def test_case_report_yardsticks_say_what_is_left_out(bm):

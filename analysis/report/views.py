@@ -380,10 +380,11 @@ def _with_sides(r: Report) -> pd.DataFrame:
     return table
 
 
-def quadrant_figure(r: Report) -> ReportFigure | narrative.Prose:
+def quadrant_figure(r: Report) -> ReportFigure | narrative.Prose | None:
     ta = r.bm.tradeoff
     if ta is None or ta.test is None:
-        return missing_note(r, "tradeoff_test") or narrative.Prose("Datakilden har for få ydelsesgrupper.")
+        # the trade-off report says why once (tradeoff_data_note); the case report here
+        return None if r.kind == "tradeoff" else missing_note(r, "tradeoff_test")
     t = ta.test
     a, b = side_name(t.side_a), side_name(t.side_b)
     fig = figures.quadrant(
@@ -459,10 +460,10 @@ def slope_figure(r: Report) -> ReportFigure | narrative.Prose:
     )
 
 
-def movers_table(r: Report, *, n: int = 10) -> ReportTable | narrative.Prose:
+def movers_table(r: Report, *, n: int = 10) -> ReportTable | None:
     ta = r.bm.tradeoff
     if ta is None or not ta.has_shifts:
-        return missing_note(r, "rank_shifts") or narrative.Prose("Placeringen med alle ydelser mangler.")
+        return None  # slope_figure, just before it, says why
     if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= len(ta.table):
         raise ValueError(f"n: expected an integer from 1 to {len(ta.table)}, got {n!r}")
     m = ta.movers(n)
