@@ -361,8 +361,9 @@ def tradeoff_summary(r: Report) -> narrative.Prose:
         items += [
             f"Medregnes alle ydelsesgrupper i stedet for kun dem i «{benefit_label(ta.set_from)}», flytter "
             f"{ta.n_moved(10)} af {len(ta.table)} kommuner mere end 10 pladser.",
-            f"Blandt dem flytter {share(ta.share_as_predicted(10), 0)} i den retning, som de forbundne kar "
-            "forudsiger: kommuner med flere end forventet på de udeladte ydelser rykker ned.",
+            f"Blandt dem flytter {share(ta.share_as_predicted(10), 0)} i den retning, som de udeladte ydelser "
+            "trækker: kommuner med flere end forventet på dem rykker ned. Det følger næsten af sig selv og viser "
+            "ikke i sig selv, at kommuner flytter borgere mellem ydelserne; det gør korrelationen ovenfor.",
         ]
     items.append(
         f"{n_subst} {'kommune' if n_subst == 1 else 'kommuner'} er bedre end forventet på {a}, men "
