@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import math
+import re
 import shutil
 from decimal import ROUND_HALF_UP, Decimal
 from html.parser import HTMLParser
@@ -391,6 +392,42 @@ def test_long_table_breaks_across_pages_with_its_header(tmp_path):
     assert sum("En lang tabel" in p for p in body) == 1  # the caption once, with the first rows
     assert "Tabel 1.1 En lang tabel" in " ".join(body[0].split()).replace("\xa0", " ")
     assert "Anm.:" in body[-1]
+
+
+def _table_pages(n: int, tmp_path) -> list[str]:
+    """The body pages' text of a report holding one table of ``n`` numbered rows with a note."""
+    import typst
+    from pypdf import PdfReader
+
+    frame = pd.DataFrame(
+        {"Værdi": range(n)}, index=pd.Index([f"Række{i:03d}" for i in range(n)], name="Oplysning")
+    )
+    t = ReportTable(frame, caption="Lang tabel", note="Noten under tabellen.")
+    shutil.copyfile(TEMPLATES_DIR / "typst" / "report.typ", tmp_path / "report.typ")
+    main = '#import "report.typ": *\n#show: report.with(title: "T", toc: false)\n= Kapitel\n' + t.to_typst()
+    (tmp_path / "main.typ").write_text(main)
+    return [p.extract_text() for p in PdfReader(io.BytesIO(typst.compile(str(tmp_path / "main.typ")))).pages][
+        1:
+    ]
+
+
+def test_long_table_never_leaves_its_note_alone(tmp_path):
+    """Rows that exactly fill the pages: the "Anm.:" goes over with the last rows, not alone.
+
+    The number of rows that fill two pages is found from a longer table; around it (±2 rows)
+    the page with the note must also hold at least two of the table's rows, in order.
+    """
+    pages = _table_pages(200, tmp_path)
+    per_page = [len(re.findall(r"Række\d{3}", page)) for page in pages]
+    filled = per_page[0] + per_page[1]
+    for n in range(filled - 2, filled + 3):
+        pages = _table_pages(n, tmp_path)
+        with_note = [page for page in pages if "Noten under tabellen." in page]
+        assert len(with_note) == 1, n
+        rows = re.findall(r"Række(\d{3})", with_note[0])
+        assert len(rows) >= 2, (n, rows)
+        assert rows[-1] == f"{n - 1:03d}", (n, rows)
+        assert sum(len(re.findall(r"Række\d{3}", page)) for page in pages) == n  # each row once
 
 
 def test_short_table_is_kept_whole(tmp_path):

@@ -379,7 +379,10 @@ class ReportTable:
         )
 
     def to_typst(self) -> str:
-        """The table as Typst: ``#kb-figure(kind: table, ...)`` around ``kb-table`` (``report.typ``)."""
+        """The table as Typst: ``#kb-figure(kind: table, ...)`` around ``kb-table`` (``report.typ``).
+
+        The notes go to ``kb-table``, which keeps them with the table's last rows.
+        """
         align = ", ".join("right" if n else "left" for n in self.numeric)
         head = ", ".join(f"[{typst_escape(h)}]" for h in self.header)
         lines = []
@@ -391,8 +394,9 @@ class ReportTable:
         notes = _notes_typst(self.note, self.source)
         label = f" <{self.label}>" if self.label else ""
         return (
-            f"#kb-figure(kind: table, caption: [{typst_escape(self.caption)}]{', ' + notes if notes else ''},\n"
-            f" kb-table(align: ({align},),\n  header: ({head},),\n  rows: ({body}\n  ),\n))"
+            f"#kb-figure(kind: table, caption: [{typst_escape(self.caption)}],\n"
+            f" kb-table(align: ({align},),\n  header: ({head},),\n  rows: ({body}\n  ),"
+            f"{' ' + notes + ',' if notes else ''}\n))"
             f"{label}\n"
         )
 
