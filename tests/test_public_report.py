@@ -249,3 +249,27 @@ def test_monthly_reports_say_which_definition_they_use(bm_monthly):
     assert views.ranking_table(nat).source.startswith("Jobindsats.dk (STAR), måling y60a02")
     groups = views.groups_table(make_report(bm_monthly, "case", municipality=NYBORG))
     assert [row[0] for row in groups.rows] == ["Kontanthjælp (jobindsats y60a02)"]
+
+
+def test_results_tables_of_real_data_carry_the_ministry_beside_the_model(bm, tmp_path):
+    """The run folder's results/ on public data: not synthetic, with the Ministry's figures as
+    their own columns of their own period, and every column in the codebook."""
+    import pandas as pd
+
+    from analysis.run.results import write_results
+
+    folder = write_results(bm, tmp_path)
+    book = pd.read_csv(folder / "codebook.csv")
+    assert set(book["table"]) == {"results", "history", "official"}
+    official = pd.read_parquet(folder / "official.parquet")
+    assert set(official["period"]) == {bm.official.period} == {"2020QMAT02"}
+    assert not official["synthetic"].any()
+    assert len(official) == len(bm.official.table)
+    assert (official["official_rank"].to_numpy() == bm.official.table["official_rank"].to_numpy()).all()
+    results = pd.read_parquet(folder / "results.parquet")
+    assert set(results["period"]) == {"2022QMAT04"}
+    assert not results["synthetic"].any()
+    for table in ("results", "history", "official"):
+        assert list(pd.read_csv(folder / f"{table}.csv", nrows=0).columns) == list(
+            book.loc[book["table"] == table, "column"]
+        )

@@ -42,7 +42,7 @@ def run(register_dir, tmp_path_factory) -> tuple[Path, dict]:
 
 
 def _load(run_dir: Path):
-    return load(run_dir / batch.CACHE_DIR)
+    return load(batch.work_dir(run_dir))
 
 
 def _folders(run_dir: Path) -> dict[str, Path]:
@@ -81,6 +81,53 @@ def test_every_report_is_complete(run):
         nb = nbformat.read(folder / "notebook.ipynb", as_version=4)
         errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
         assert not errors
+
+
+def test_run_folder_holds_what_a_user_shares_and_the_rest_lies_beside_it(run):
+    """Reports, results and manifests in the run folder; the pickle and Typst sources outside it."""
+    run_dir, _ = run
+    shared = {p.relative_to(run_dir).as_posix() for p in run_dir.rglob("*")}
+    assert not [p for p in shared if p.endswith((".pkl", ".typ")) or "/typst" in p or ".cache" in p]
+    work = batch.work_dir(run_dir)
+    assert work.parent.name == ".cache"
+    assert work.parent.parent == run_dir.parent
+    assert (work / "benchmark.pkl").is_file()
+    for folder in ("national/01_expected_caseload", "national/02_tradeoff_bias", "kommuner/450-nyborg"):
+        assert (work / "typst" / folder / "main.typ").is_file(), folder
+
+
+def test_results_beside_the_reports_equal_the_model_and_have_a_codebook(run):
+    import pandas as pd
+
+    from analysis.core.io import read_parquet_metadata
+
+    run_dir, _ = run
+    bm = _load(run_dir)
+    folder = run_dir / "results"
+    book = pd.read_csv(folder / "codebook.csv")
+    assert list(book.columns) == ["table", "column", "unit", "meaning"]
+    assert set(book["table"]) == {"results", "history"}  # no official figures for a synthetic register
+    assert not book[["unit", "meaning"]].isna().any().any()
+    for table in ("results", "history"):
+        csv = pd.read_csv(folder / f"{table}.csv", dtype={"period": str})
+        parquet = pd.read_parquet(folder / f"{table}.parquet")
+        assert list(csv.columns) == list(parquet.columns) == list(book.loc[book["table"] == table, "column"])
+        assert csv["synthetic"].all()
+        pd.testing.assert_frame_equal(csv, parquet, check_dtype=False, check_exact=False, rtol=1e-12)
+        meta = read_parquet_metadata(folder / f"{table}.parquet")
+        assert meta["synthetic"] is True
+        assert [e["column"] for e in meta["codebook"]] == list(csv.columns)
+    results = pd.read_parquet(folder / "results.parquet")
+    assert set(results["benefit_set"]) == set(bm.fits)
+    assert len(results) == 98 * len(bm.fits)
+    mine = (
+        results[results["benefit_set"] == bm.benefit_set.name]
+        .drop(columns="synthetic")
+        .reset_index(drop=True)
+    )
+    pd.testing.assert_frame_equal(mine, bm.tidy(), check_dtype=False)
+    history = pd.read_parquet(folder / "history.parquet")
+    assert set(history["period"]) == set(bm.history["period"])
 
 
 def test_html_has_no_input_cells(run):
@@ -267,7 +314,7 @@ def aggregates_run(register_dir, tmp_path_factory) -> Path:
 
 
 def test_reports_render_from_an_aggregates_source(aggregates_run):
-    bm = load(aggregates_run / batch.CACHE_DIR)
+    bm = load(batch.work_dir(aggregates_run))
     assert bm.main.estimator == "panel"
     national = _text(aggregates_run / "national" / "01_expected_caseload" / "report.html")
     case = _text(aggregates_run / "kommuner" / "450-nyborg" / "report.html")

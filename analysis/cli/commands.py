@@ -809,6 +809,7 @@ def _reports_run(args: argparse.Namespace, *, command: str) -> int:
     from analysis.core.params import parse_municipality
     from analysis.core.paths import reports_dir
     from analysis.run.batch import NATIONAL, check_run_id, run
+    from analysis.run.results import RESULTS_DIR
 
     base = _base(args)
     if command == "report":
@@ -845,6 +846,7 @@ def _reports_run(args: argparse.Namespace, *, command: str) -> int:
         progress=sys.stderr.isatty(),  # no progress bar in logs and pipes
     )
     print(f"reports in {folder}")
+    print(f"results in {folder / RESULTS_DIR} (CSV and Parquet, codebook.csv)")
     print(
         "benchmark {:.1f} s, {} report(s) in {:.1f} s{}".format(
             timings["benchmark"],

@@ -430,8 +430,7 @@ def to_pdf(
     nb
         Executed notebook (node or path).
     out_dir
-        Folder for the PDF. The Typst sources go to ``build_dir`` (default ``out_dir/typst``),
-        kept for inspection.
+        Folder for the PDF.
     name
         File name of the PDF.
     font_paths
@@ -440,9 +439,16 @@ def to_pdf(
         New Computer Modern, DejaVu Sans Mono) are always available, and system fonts are
         ignored, so the PDF looks the same on every machine. Set ``SOURCE_DATE_EPOCH`` for
         byte-reproducible PDFs.
+    build_dir
+        Folder for the Typst sources (``main.typ``, ``report.typ``, the figures), kept for
+        inspection; default: a temporary folder, removed afterwards, so that nothing but the
+        PDF lands in ``out_dir``.
     """
+    if build_dir is None:
+        with tempfile.TemporaryDirectory(prefix="kommunebench-typst-") as tmp:
+            return to_pdf(nb, out_dir, name=name, font_paths=font_paths, build_dir=tmp)
     out_dir = Path(out_dir)
-    build = Path(build_dir) if build_dir is not None else out_dir / "typst"
+    build = Path(build_dir)
     main = to_typst(nb, build)
     import typst
 
@@ -610,6 +616,7 @@ def render_report(
     kernel_name: str = "python3",
     timeout: float = 600,
     kernel: WarmKernel | None = None,
+    build_dir: str | os.PathLike[str] | None = None,
 ) -> RenderedReport:
     """Validate, execute and render one report into ``out_dir/<run_name>/``.
 
@@ -629,6 +636,8 @@ def render_report(
         Data files to hash into the manifest.
     seed
         Seed to record in the manifest (default: the ``seed`` parameter, if any).
+    build_dir
+        Folder to keep the PDF's Typst sources in (default: a temporary folder, removed).
 
     Returns
     -------
@@ -666,7 +675,7 @@ def render_report(
         timings["html"] = time.perf_counter() - t
     if "pdf" in formats:
         t = time.perf_counter()
-        pdf_path = to_pdf(executed, run_dir, name="report.pdf")
+        pdf_path = to_pdf(executed, run_dir, name="report.pdf", build_dir=build_dir)
         timings["pdf"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - t0
     kb = prepare_notebook(executed).metadata["kommunebench"]

@@ -1,9 +1,12 @@
 """Render reports in batch: the national reports and one report per case municipality.
 
 A run lives in ``reports/<run-id>/``: ``run.json`` (the run's parameters and every report's
-own), ``.cache/benchmark.pkl`` (the one model fit every report shares), ``national/<notebook>/``
-and ``kommuner/<code>-<name>/`` with each report's ``report.html``, ``report.pdf``,
-``manifest.json`` and executed notebook.
+own), ``results/`` (the tidy results as CSV and Parquet with a codebook,
+:mod:`analysis.run.results`), ``national/<notebook>/`` and ``kommuner/<code>-<name>/`` with each
+report's ``report.html``, ``report.pdf``, ``manifest.json`` and executed notebook. That is the
+folder a user shares. What only the machine needs stays outside it, in
+``reports/.cache/<run-id>/`` (:func:`work_dir`): ``benchmark.pkl`` (the one model fit every
+report shares) and ``typst/`` (each PDF's Typst sources, kept for inspection).
 
 * Parameters are parsed once (:mod:`analysis.core.params`) and checked against the data source
   (period, benefit set, specification) before any kernel starts.
@@ -46,7 +49,7 @@ from analysis.core.paths import reports_dir
 
 NATIONAL = ("national", "tradeoff")
 REQUIRED_OUTPUTS = ("report.html", "report.pdf", "manifest.json")
-CACHE_DIR = ".cache"
+CACHE_DIR = ".cache"  # beside the runs: <out>/.cache/<run-id>/ (work_dir)
 _RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 
 
@@ -58,6 +61,7 @@ class Job:
     notebook: Path
     values: Mapping[str, Any]
     folder: Path
+    build: Path | None = None  # the Typst sources of its PDF (outside the run folder)
 
     @property
     def done(self) -> bool:
@@ -85,6 +89,16 @@ def run_id(parameters: Mapping[str, Any], *, now: _dt.datetime | None = None) ->
         :8
     ]
     return f"{stamp}-{digest}"
+
+
+def work_dir(run_dir: str | os.PathLike[str]) -> Path:
+    """The run's working folder, outside the run folder: ``<out>/.cache/<run-id>/``.
+
+    It holds the saved benchmark and the Typst sources of the PDFs; the run folder itself holds
+    only what a user shares (reports, results, manifests, notebooks).
+    """
+    run_dir = Path(run_dir)
+    return run_dir.parent / CACHE_DIR / run_dir.name
 
 
 def case_folder(m: Municipality) -> str:
@@ -120,14 +134,15 @@ def plan(
     """The jobs of a run (national reports first, then one per municipality).
 
     Every job's values are the notebook's own parameters, taken from ``base`` with the run's
-    resolved period and benefit set, and the run folder's cache.
+    resolved period and benefit set, and the run's saved benchmark (:func:`work_dir`).
     """
     from analysis.report.notebook import NOTEBOOKS, notebook_path
     from analysis.report.params import notebook_parameters
 
     resolved = base.model_copy(
-        update={"period": run.period, "benefits": run.benefits, "cache": str(run_dir / CACHE_DIR)}
+        update={"period": run.period, "benefits": run.benefits, "cache": str(work_dir(run_dir))}
     )
+    typst = work_dir(run_dir) / "typst"
     jobs = []
     nationals = NATIONAL if national is True else tuple(national or ())
     unknown = [k for k in nationals if k not in NATIONAL]
@@ -138,21 +153,23 @@ def plan(
     if nationals:
         for kind in nationals:
             values = resolved.notebook_values(declared[kind])
-            jobs.append(Job(kind, notebook_path(kind), values, run_dir / "national" / NOTEBOOKS[kind]))
+            folder = Path("national") / NOTEBOOKS[kind]
+            jobs.append(Job(kind, notebook_path(kind), values, run_dir / folder, typst / folder))
     seen: set[int] = set()
     for m in municipalities:
         if m.code in seen:
             continue
         seen.add(m.code)
         values = resolved.model_copy(update={"municipality": m}).notebook_values(declared["case"])
-        jobs.append(Job("case", notebook_path("case"), values, run_dir / "kommuner" / case_folder(m)))
+        folder = Path("kommuner") / case_folder(m)
+        jobs.append(Job("case", notebook_path("case"), values, run_dir / folder, typst / folder))
     for job in jobs:  # the values each notebook will receive parse as they are
         parse_report(job.values, allowed=declared[job.kind])
     return jobs
 
 
 #: Values a report records but that are not parameters of its content: the case report's own
-#: municipality, and the cache folder (which follows the run folder if it is moved).
+#: municipality, and the saved benchmark's folder.
 _PER_REPORT = ("municipality", "cache")
 
 
@@ -280,6 +297,7 @@ def _render(job: Job, inputs: Sequence[str]) -> tuple[str, float]:
         inputs=inputs,
         seed=int(job.values.get("seed", 0)),
         kernel=_KERNEL,
+        build_dir=job.build,
     )
     return str(job.folder), time.perf_counter() - t0
 
@@ -399,7 +417,8 @@ def run(
         Anything the parameters, the data source or an existing run folder cannot serve —
         before any kernel starts.
     """
-    from analysis.run.benchmark import CACHE_FILE, build
+    from analysis.run.benchmark import CACHE_FILE, build, load
+    from analysis.run.results import RESULTS_DIR, write_results
 
     if run_dir is not None:
         _refuse_existing(Path(run_dir), resume=resume)  # before the data are read
@@ -412,18 +431,23 @@ def run(
     open_run(run_dir, run_params, todo, resume=resume)
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    cache = run_dir / CACHE_DIR
-    if not (cache / CACHE_FILE).is_file():
-        try:
-            build(source, run_params).save(cache)
-        except BaseException:
-            if created:  # a model that cannot be fitted (or Ctrl-C) leaves no empty run behind
-                with _no_interrupt():
-                    shutil.rmtree(run_dir, ignore_errors=True)
-                    for folder in created[1:]:
-                        with contextlib.suppress(OSError):
-                            folder.rmdir()  # only if empty
-            raise
+    cache = work_dir(run_dir)
+    try:
+        bm = None
+        if not (cache / CACHE_FILE).is_file():
+            bm = build(source, run_params)
+            bm.save(cache)
+        if not (run_dir / RESULTS_DIR).is_dir():
+            write_results(bm if bm is not None else load(cache, expect=run_params), run_dir)
+    except BaseException:
+        if created:  # a model that cannot be fitted (or Ctrl-C) leaves no empty run behind
+            with _no_interrupt():
+                shutil.rmtree(run_dir, ignore_errors=True)
+                shutil.rmtree(cache, ignore_errors=True)
+                for folder in (*created[1:], cache.parent):
+                    with contextlib.suppress(OSError):
+                        folder.rmdir()  # only if empty
+        raise
     timings["benchmark"] = time.perf_counter() - t0
     inputs = sorted(source.provenance.inputs)
     pending = [j for j in todo if not j.done]
@@ -450,4 +474,15 @@ def run(
     return run_dir, timings
 
 
-__all__ = ["CACHE_DIR", "Job", "case_folder", "check_run_id", "open_run", "plan", "resolve", "run", "run_id"]
+__all__ = [
+    "CACHE_DIR",
+    "Job",
+    "case_folder",
+    "check_run_id",
+    "open_run",
+    "plan",
+    "resolve",
+    "run",
+    "run_id",
+    "work_dir",
+]

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from analysis.core.municipalities import Municipality, codes, lookup
 from analysis.core.params import DataRef, ReportParameters
+from analysis.run.results import RESULTS_DIR
 
 DEFAULT_CASE = "Nyborg"
 
@@ -62,6 +63,9 @@ def main_job(
         print(f"reports ({kind}) in {run_dir}")
         for pdf in sorted(run_dir.rglob("report.pdf")):
             print(f"  {pdf.relative_to(run_dir.parent)}")
+        print(
+            f"  {(run_dir / RESULTS_DIR).relative_to(run_dir.parent)}/ (results as CSV and Parquet, codebook.csv)"
+        )
         print(f"  model {timings['benchmark']:.1f} s, reports {timings['reports']:.1f} s")
     print(f"total {time.perf_counter() - t0:.1f} s")
     return 0
