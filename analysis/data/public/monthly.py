@@ -177,16 +177,18 @@ import pandas as pd
 
 from analysis.core.io import write_json_atomic, write_parquet_atomic
 from analysis.core.paths import processed_dir
-from analysis.core.validate import InputError
 from analysis.data.public import dst, jobindsats
 from analysis.data.public._checks import Problems, name_of
 from analysis.data.public.panel import (
     COVARIATES,
     EXCLUDED,
     INTERPOLATION_RULE,
-    KOMGRP_COLUMNS,
-    KOMGRP_REFERENCE,
+    add_covariates,
+    add_komgrp_dummies,
     annual_value,
+    check_covariates,
+    covariate_columns,
+    covariate_sources,
 )
 from analysis.data.public.provenance import recorded_sums, verified_file
 
@@ -466,29 +468,12 @@ def build_monthly_panel(root: Path | None = None, *, unemployment: str = "aup02"
         + [f"ft_{OUTCOME_KEY}", f"share_{OUTCOME_KEY}"]
     ].astype({"code": "int64", "population": "float64"})
 
-    keys = list(zip(out["code"], out["period"], strict=True))
-    by_factor = {
-        name: {int(c): dict(zip(g["year"], g["value"], strict=True)) for c, g in df.groupby("code")}
-        for name, df in factors.groupby("factor")
-    }
-    for cov in COVARIATES:
-        series = by_factor[cov.factor]
-        values = np.array([window_value(series[c], p) for c, p in keys])
-        out[cov.column] = np.log(values) if cov.transform == "log" else values
+    add_covariates(out, factors, window_value)
     if unemployment == "y25i01":
+        keys = list(zip(out["code"], out["period"], strict=True))
         u = _unemployment_y25i01(monthly, path).set_index(["code", "period"])["value"]
         out["x_unemployment_pct"] = u.loc[keys].to_numpy(dtype=float)
-    groups = [g for g in dst.KOMGRP_NAMES if g != KOMGRP_REFERENCE]
-    for g, col in zip(groups, KOMGRP_COLUMNS, strict=True):
-        out[col] = (out["komgrp"] == g).astype("float64")
-    bad = [c for c in out.columns if c.startswith("x_") and not np.isfinite(out[c].to_numpy()).all()]
-    if bad:
-        rows = out.loc[~np.isfinite(out[bad].to_numpy()).all(axis=1), ["code", "period"]]
-        raise InputError(
-            f"monthly panel: covariate(s) {bad} not finite for {len(rows)} row(s), first "
-            f"{rows.head(5).to_records(index=False).tolist()}; check the DST indicator files"
-        )
-    return out
+    return check_covariates(add_komgrp_dummies(out), what="monthly panel")
 
 
 def compare_y30r21(root: Path | None = None) -> pd.DataFrame:
@@ -580,28 +565,14 @@ def monthly_codebook(root: Path | None = None, *, unemployment: str = "aup02") -
     """
     _check_unemployment(unemployment)
     m_sums = recorded_sums(jobindsats.SOURCE_MONTHLY, root=root)
-    f_sums = recorded_sums(dst.SOURCE_FACTORS, root=root)
-    k_sums = recorded_sums(dst.SOURCE_KOMGRP, root=root)
+    from_dst = [c for c in COVARIATES if not (c.column == "x_unemployment_pct" and unemployment == "y25i01")]
     sources = [
         {
             "file": f"{jobindsats.SOURCE_MONTHLY}/{jobindsats.MONTHLY_FILE}",
             "sha256": m_sums[jobindsats.MONTHLY_FILE],
             "source": OUTCOME_SOURCE,
         },
-        *(
-            {
-                "file": f"{dst.SOURCE_FACTORS}/{dst.FACTORS[c.factor].file}",
-                "sha256": f_sums[dst.FACTORS[c.factor].file],
-                "source": dst.FACTORS[c.factor].source,
-            }
-            for c in COVARIATES
-            if not (c.column == "x_unemployment_pct" and unemployment == "y25i01")
-        ),
-        {
-            "file": f"{dst.SOURCE_KOMGRP}/{dst.KOMGRP_FILE}",
-            "sha256": k_sums[dst.KOMGRP_FILE],
-            "source": "Danmarks Statistik, Kommunegrupper",
-        },
+        *covariate_sources(from_dst, root=root),
     ]
     periods = {}
     for p in MONTHLY_PERIODS:
@@ -636,39 +607,13 @@ def monthly_codebook(root: Path | None = None, *, unemployment: str = "aup02") -
         },
     }
     rules = _covariate_rules(root, unemployment)
-    for cov in COVARIATES:
-        f = dst.FACTORS[cov.factor]
-        if cov.column == "x_unemployment_pct" and unemployment == "y25i01":
-            columns[cov.column] = {
-                "description": UNEMPLOYMENT_Y25I01_RULE,
-                "label_da": cov.label_da,
-                "unit": "per cent",
-                "source": "Jobindsats.dk (STAR), måling y25i01 (ledighed), månedlig",
-                "indicator": "y25i01 totalRate",
-                "transform": cov.transform,
-                "rationale": cov.rationale,
-                "partly_outcome": cov.partly_outcome,
-                "window_rule": rules[cov.column],
-            }
-            continue
-        columns[cov.column] = {
-            "description": f.description,
-            "label_da": cov.label_da,
-            "unit": f"log({f.unit})" if cov.transform == "log" else f.unit,
-            "source": f.source,
-            "indicator": cov.factor,
-            "transform": cov.transform,
-            "rationale": cov.rationale,
-            "partly_outcome": cov.partly_outcome,
-            "window_rule": rules[cov.column],
-        }
-    for g, col in zip([g for g in dst.KOMGRP_NAMES if g != KOMGRP_REFERENCE], KOMGRP_COLUMNS, strict=True):
-        columns[col] = {
-            "description": f"1 if DST Kommunegruppe {g} ({dst.KOMGRP_NAMES[g]}), else 0; "
-            f"reference group {KOMGRP_REFERENCE} ({dst.KOMGRP_NAMES[KOMGRP_REFERENCE]})",
-            "label_da": dst.KOMGRP_NAMES[g],
-            "unit": "0/1",
-            "source": "Danmarks Statistik, Kommunegrupper",
+    columns.update(covariate_columns(rules, rule="window_rule"))
+    if unemployment == "y25i01":  # the monthly rate replaces DST's annual one
+        columns["x_unemployment_pct"] |= {
+            "description": UNEMPLOYMENT_Y25I01_RULE,
+            "unit": "per cent",
+            "source": "Jobindsats.dk (STAR), måling y25i01 (ledighed), månedlig",
+            "indicator": "y25i01 totalRate",
         }
     return {
         "table": "kommunebench public monthly panel: municipality × 12-month window ending in July",

@@ -99,7 +99,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -319,21 +319,51 @@ def build_panel(root: Path | None = None) -> pd.DataFrame:
     for b in jobindsats.BENEFITS:
         out[f"share_{b}"] = wide_sh[b].loc[keys].to_numpy(dtype=float)
 
+    add_covariates(out, factors, window_value)
+    return check_covariates(add_komgrp_dummies(out), what="public panel")
+
+
+def add_covariates(
+    out: pd.DataFrame, factors: pd.DataFrame, value: Callable[[Mapping[int, float], str], float]
+) -> None:
+    """Add the :data:`COVARIATES` columns to ``out`` (in place): ``value(year → value, period)``
+    of each row's municipality and period, logged where the covariate says so.
+
+    ``factors`` is :func:`analysis.data.public.dst.load_factors` (``factor, code, year, value``);
+    ``value`` weights the years of a period's window (:func:`window_value` for Y30R21 periods,
+    :func:`analysis.data.public.monthly.window_value` for July windows).
+    """
+    keys = list(zip(out["code"], out["period"], strict=True))
     by_factor = {
         name: {int(c): dict(zip(g["year"], g["value"], strict=True)) for c, g in df.groupby("code")}
         for name, df in factors.groupby("factor")
     }
     for cov in COVARIATES:
         series = by_factor[cov.factor]
-        values = np.array([window_value(series[c], p) for c, p in keys])
+        values = np.array([value(series[c], p) for c, p in keys])
         out[cov.column] = np.log(values) if cov.transform == "log" else values
+
+
+def add_komgrp_dummies(out: pd.DataFrame) -> pd.DataFrame:
+    """``out`` with the 0/1 :data:`KOMGRP_COLUMNS` from its ``komgrp`` column (in place)."""
     for g, col in zip([g for g in dst.KOMGRP_NAMES if g != KOMGRP_REFERENCE], KOMGRP_COLUMNS, strict=True):
         out[col] = (out["komgrp"] == g).astype("float64")
+    return out
+
+
+def check_covariates(out: pd.DataFrame, *, what: str) -> pd.DataFrame:
+    """``out`` unchanged if every covariate ``x_*`` is finite.
+
+    Raises
+    ------
+    InputError
+        Naming ``what``, the covariates and the first rows (code, period) that are not finite.
+    """
     bad = [c for c in out.columns if c.startswith("x_") and not np.isfinite(out[c].to_numpy()).all()]
     if bad:
         rows = out.loc[~np.isfinite(out[bad].to_numpy()).all(axis=1), ["code", "period"]]
         raise InputError(
-            f"public panel: covariate(s) {bad} not finite for {len(rows)} row(s), first "
+            f"{what}: covariate(s) {bad} not finite for {len(rows)} row(s), first "
             f"{rows.head(5).to_records(index=False).tolist()}; check the DST indicator files"
         )
     return out
@@ -350,6 +380,56 @@ def _annual_rules(root: Path | None) -> dict[str, dict[str, str]]:
     return out
 
 
+def covariate_sources(covariates: Sequence[Covariate], *, root: Path | None = None) -> list[dict[str, str]]:
+    """Codebook ``sources`` entries of the rammevilkår files behind ``covariates`` and of the
+    kommunegrupper (file, recorded sha256, attribution); shared by the Y30R21 and monthly panels."""
+    f_sums = recorded_sums(dst.SOURCE_FACTORS, root=root)
+    k_sums = recorded_sums(dst.SOURCE_KOMGRP, root=root)
+    return [
+        *(
+            {
+                "file": f"{dst.SOURCE_FACTORS}/{dst.FACTORS[c.factor].file}",
+                "sha256": f_sums[dst.FACTORS[c.factor].file],
+                "source": dst.FACTORS[c.factor].source,
+            }
+            for c in covariates
+        ),
+        {
+            "file": f"{dst.SOURCE_KOMGRP}/{dst.KOMGRP_FILE}",
+            "sha256": k_sums[dst.KOMGRP_FILE],
+            "source": "Danmarks Statistik, Kommunegrupper",
+        },
+    ]
+
+
+def covariate_columns(rules: Mapping[str, Any], *, rule: str) -> dict[str, dict[str, Any]]:
+    """Codebook ``columns`` entries of every covariate (with its per-period ``rules`` under the
+    key ``rule``) and of the kommunegruppe dummies; shared by the Y30R21 and monthly panels."""
+    columns: dict[str, dict[str, Any]] = {}
+    for cov in COVARIATES:
+        f = dst.FACTORS[cov.factor]
+        columns[cov.column] = {
+            "description": f.description,
+            "label_da": cov.label_da,
+            "unit": f"log({f.unit})" if cov.transform == "log" else f.unit,
+            "source": f.source,
+            "indicator": cov.factor,
+            "transform": cov.transform,
+            "rationale": cov.rationale,
+            "partly_outcome": cov.partly_outcome,
+            rule: rules[cov.column],
+        }
+    for g, col in zip([g for g in dst.KOMGRP_NAMES if g != KOMGRP_REFERENCE], KOMGRP_COLUMNS, strict=True):
+        columns[col] = {
+            "description": f"1 if DST Kommunegruppe {g} ({dst.KOMGRP_NAMES[g]}), else 0; "
+            f"reference group {KOMGRP_REFERENCE} ({dst.KOMGRP_NAMES[KOMGRP_REFERENCE]})",
+            "label_da": dst.KOMGRP_NAMES[g],
+            "unit": "0/1",
+            "source": "Danmarks Statistik, Kommunegrupper",
+        }
+    return columns
+
+
 def codebook(root: Path | None = None) -> dict[str, Any]:
     """Metadata of the panel: sources with sha256, periods, columns, the interpolation rule.
 
@@ -362,27 +442,13 @@ def codebook(root: Path | None = None) -> dict[str, Any]:
         ``corrections`` (published shares recomputed), ``interpolation_rule``, ``not_used``.
     """
     y_sums = recorded_sums(jobindsats.SOURCE_Y30R21, root=root)
-    f_sums = recorded_sums(dst.SOURCE_FACTORS, root=root)
-    k_sums = recorded_sums(dst.SOURCE_KOMGRP, root=root)
     sources = [
         {
             "file": f"{jobindsats.SOURCE_Y30R21}/{jobindsats.ACTUAL_FILE}",
             "sha256": y_sums[jobindsats.ACTUAL_FILE],
             "source": OUTCOME_SOURCE,
         },
-        *(
-            {
-                "file": f"{dst.SOURCE_FACTORS}/{dst.FACTORS[c.factor].file}",
-                "sha256": f_sums[dst.FACTORS[c.factor].file],
-                "source": dst.FACTORS[c.factor].source,
-            }
-            for c in COVARIATES
-        ),
-        {
-            "file": f"{dst.SOURCE_KOMGRP}/{dst.KOMGRP_FILE}",
-            "sha256": k_sums[dst.KOMGRP_FILE],
-            "source": "Danmarks Statistik, Kommunegrupper",
-        },
+        *covariate_sources(COVARIATES, root=root),
     ]
     periods = {}
     for p in jobindsats.Y30R21_PERIODS:
@@ -419,28 +485,7 @@ def codebook(root: Path | None = None) -> dict[str, Any]:
             "unit": "per cent (2 decimals as published)",
             "source": OUTCOME_SOURCE,
         }
-    rules = _annual_rules(root)
-    for cov in COVARIATES:
-        f = dst.FACTORS[cov.factor]
-        columns[cov.column] = {
-            "description": f.description,
-            "label_da": cov.label_da,
-            "unit": f"log({f.unit})" if cov.transform == "log" else f.unit,
-            "source": f.source,
-            "indicator": cov.factor,
-            "transform": cov.transform,
-            "rationale": cov.rationale,
-            "partly_outcome": cov.partly_outcome,
-            "annual_rule": rules[cov.column],
-        }
-    for g, col in zip([g for g in dst.KOMGRP_NAMES if g != KOMGRP_REFERENCE], KOMGRP_COLUMNS, strict=True):
-        columns[col] = {
-            "description": f"1 if DST Kommunegruppe {g} ({dst.KOMGRP_NAMES[g]}), else 0; "
-            f"reference group {KOMGRP_REFERENCE} ({dst.KOMGRP_NAMES[KOMGRP_REFERENCE]})",
-            "label_da": dst.KOMGRP_NAMES[g],
-            "unit": "0/1",
-            "source": "Danmarks Statistik, Kommunegrupper",
-        }
+    columns.update(covariate_columns(_annual_rules(root), rule="annual_rule"))
     corrections = [
         {"code": c, "name": name_of(c), "period": p, "benefit": b, "reason": why}
         for (c, p, b), why in jobindsats.KNOWN_SHARE_DEFECTS.items()
@@ -495,9 +540,14 @@ __all__ = [
     "KOMGRP_COLUMNS",
     "PANEL_FILE",
     "Covariate",
+    "add_covariates",
+    "add_komgrp_dummies",
     "annual_value",
     "build_panel",
+    "check_covariates",
     "codebook",
+    "covariate_columns",
+    "covariate_sources",
     "window_value",
     "write_panel",
 ]
