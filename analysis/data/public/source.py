@@ -29,8 +29,9 @@ published benchmark.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -118,20 +119,11 @@ def public_source() -> PublicData:
     from analysis.data.public.panel import build_panel, codebook
 
     frame = build_panel()
-    book = codebook()
-    inputs = {f"data/raw/{s['file']}": s["sha256"] for s in book["sources"]}
     tables = (
         ("Jobindsats.dk (STAR)", "måling Y30R21"),
         ("Danmarks Statistik", _dst_tables()),
     )
-    prov = Provenance(
-        kind="public",
-        synthetic=False,
-        tables=tables,
-        inputs=inputs,
-        description="public data",
-        dataset="y30r21",
-    )
+    prov = _provenance(codebook(), tables, description="public data", dataset="y30r21")
     return PublicData(frame, provenance=prov)
 
 
@@ -206,8 +198,6 @@ def public_monthly_source(root: Path | None = None, *, unemployment: str = "aup0
     from analysis.data.public.monthly import build_monthly_panel, monthly_codebook
 
     frame = build_monthly_panel(root, unemployment=unemployment)
-    book = monthly_codebook(root, unemployment=unemployment)
-    inputs = {f"data/raw/{s['file']}": s["sha256"] for s in book["sources"]}
     if unemployment == "y25i01":
         tables = (
             ("Jobindsats.dk (STAR)", "målinger y60a02 (kontanthjælp) og y25i01 (ledighed), månedlige"),
@@ -218,15 +208,24 @@ def public_monthly_source(root: Path | None = None, *, unemployment: str = "aup0
             ("Jobindsats.dk (STAR)", "måling y60a02 (kontanthjælp, månedlig)"),
             ("Danmarks Statistik", _dst_tables()),
         )
-    prov = Provenance(
-        kind="public",
-        synthetic=False,
-        tables=tables,
-        inputs=inputs,
+    prov = _provenance(
+        monthly_codebook(root, unemployment=unemployment),
+        tables,
         description="public monthly data (jobindsats y60a02, 12-month windows to July)",
         dataset="y60a02",
     )
     return PublicMonthly(frame, provenance=prov)
+
+
+def _provenance(
+    book: Mapping[str, Any], tables: tuple[tuple[str, str], ...], *, description: str, dataset: str
+) -> Provenance:
+    """The provenance of a public panel: its codebook's source files (under ``data/raw/``, with
+    their recorded sha256) and the named tables."""
+    inputs = {f"data/raw/{s['file']}": s["sha256"] for s in book["sources"]}
+    return Provenance(
+        kind="public", synthetic=False, tables=tables, inputs=inputs, description=description, dataset=dataset
+    )
 
 
 def _dst_tables(skip: Sequence[str] = ()) -> str:
