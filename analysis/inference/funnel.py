@@ -25,51 +25,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from analysis.inference._series import aligned, as_series
+
 DEFAULT_LEVELS: tuple[float, ...] = (0.95, 0.998)
 CurveKind = Literal["normal", "poisson"]
 _KINDS: tuple[str, ...] = ("normal", "poisson")
 SeModel = Literal["sampling+fixed", "sampling"]
 _SE_MODELS: tuple[str, ...] = ("sampling+fixed", "sampling")
-
-
-def _as_series(x: pd.Series | np.ndarray | Sequence[float], name: str) -> pd.Series:
-    if isinstance(x, pd.DataFrame):
-        raise TypeError(f"{name}: expected a one-dimensional Series or array, got a DataFrame")
-    if isinstance(x, pd.Series):
-        s = x.astype(float)
-    else:
-        arr = np.asarray(x, dtype=float)
-        if arr.ndim != 1:
-            raise ValueError(f"{name}: expected a one-dimensional array, got shape {arr.shape}")
-        s = pd.Series(arr)
-    if len(s) == 0:
-        raise ValueError(f"{name}: no values given")
-    vals = s.to_numpy()
-    if not np.all(np.isfinite(vals)):
-        bad = s.index[~np.isfinite(vals)].tolist()[:10]
-        raise ValueError(f"{name}: values must be finite (no NaN or inf); offending labels {bad}")
-    return s
-
-
-def _aligned(
-    a: pd.Series | np.ndarray | Sequence[float],
-    b: pd.Series | np.ndarray | Sequence[float],
-    name_a: str,
-    name_b: str,
-) -> tuple[pd.Series, pd.Series]:
-    sa, sb = _as_series(a, name_a), _as_series(b, name_b)
-    if len(sa) != len(sb):
-        raise ValueError(f"{name_b}: length {len(sb)} differs from that of {name_a} ({len(sa)})")
-    if isinstance(a, pd.Series) and isinstance(b, pd.Series):
-        if not sa.index.equals(sb.index):
-            if set(sa.index) != set(sb.index) or not sa.index.is_unique:
-                raise ValueError(f"{name_b}: index labels do not match those of {name_a}")
-            sb = sb.loc[sa.index]
-    elif isinstance(b, pd.Series):
-        sa.index = sb.index
-    else:
-        sb.index = sa.index
-    return sa, sb
 
 
 def _positive(s: pd.Series, name: str) -> None:
@@ -148,7 +110,7 @@ def overdispersion(
     DerSimonian, R. and Laird, N. (1986). Meta-analysis in clinical trials. *Controlled
     Clinical Trials* 7(3), 177–188.
     """
-    zs, ws = _aligned(z, weights, "z", "weights")
+    zs, ws = aligned(z, weights, "z", "weights")
     _positive(ws, "weights")
     if not (isinstance(trim, float | int) and 0 <= trim < 0.5):
         raise ValueError(f"trim: must be a number in [0, 0.5), got {trim!r}")
@@ -243,7 +205,7 @@ def funnel_limits(
     155     -2.48     2.48      False
     157     -1.41     1.41      False
     """
-    est, s = _aligned(estimate, se, "estimate", "se")
+    est, s = aligned(estimate, se, "estimate", "se")
     _positive(s, "se")
     lv = _check_levels(levels)
     if not np.isfinite(target):
@@ -329,7 +291,7 @@ def poisson_sr_limits(
     Spiegelhalter, D. J. (2005b). Handling over-dispersion of performance indicators. *Quality
     and Safety in Health Care* 14(5), 347–351.
     """
-    e = _as_series(expected, "expected")
+    e = as_series(expected, "expected")
     _positive(e, "expected")
     lv = _check_levels(levels)
     if not (np.isfinite(target) and target > 0):
@@ -381,7 +343,7 @@ def sr_overdispersion(
     Spiegelhalter, D. J. (2005). Handling over-dispersion of performance indicators. *Quality
     and Safety in Health Care* 14(5), 347–351.
     """
-    o, e = _aligned(observed, expected, "observed", "expected")
+    o, e = aligned(observed, expected, "observed", "expected")
     _positive(o, "observed")
     _positive(e, "expected")
     return overdispersion(np.sqrt(e) * np.log(o / e), weights=e, trim=trim)
@@ -498,7 +460,7 @@ def se_by_size(
     """
     from scipy.optimize import nnls
 
-    n, s = _aligned(size, se, "size", "se")
+    n, s = aligned(size, se, "size", "se")
     _positive(n, "size")
     _positive(s, "se")
     if model not in _SE_MODELS:
@@ -578,7 +540,7 @@ def funnel_curve_by_size(
     if grid is None:
         if isinstance(n_grid, bool) or not isinstance(n_grid, int | np.integer) or n_grid < 2:
             raise ValueError(f"n_grid: must be an integer ≥ 2, got {n_grid!r}")
-        n = _as_series(size, "size").to_numpy()
+        n = as_series(size, "size").to_numpy()
         g = np.geomspace(n.min(), n.max(), int(n_grid))
     else:
         g = np.sort(np.asarray(grid, dtype=float).ravel())

@@ -25,6 +25,8 @@ import numpy as np
 import pandas as pd
 from scipy.stats import rankdata
 
+from analysis.inference._series import as_series
+
 CSType = Literal["two-sided", "lower", "upper"]
 _CSTYPES: tuple[str, ...] = ("two-sided", "lower", "upper")
 
@@ -120,26 +122,6 @@ class RankSets:
 # --------------------------------------------------------------------------------------------
 # input checks
 # --------------------------------------------------------------------------------------------
-
-
-def _as_series(x: pd.Series | np.ndarray | Sequence[float], name: str) -> pd.Series:
-    if isinstance(x, pd.DataFrame):
-        raise TypeError(f"{name}: expected a one-dimensional Series or array, got a DataFrame")
-    if isinstance(x, pd.Series):
-        s = x.astype(float)
-    else:
-        arr = np.asarray(x, dtype=float)
-        if arr.ndim != 1:
-            raise ValueError(f"{name}: expected a one-dimensional array, got shape {arr.shape}")
-        s = pd.Series(arr)
-    if len(s) == 0:
-        raise ValueError(f"{name}: no values given")
-    if not np.all(np.isfinite(s.to_numpy())):
-        bad = s.index[~np.isfinite(s.to_numpy())].tolist()[:10]
-        raise ValueError(f"{name}: values must be finite (no NaN or inf); offending labels {bad}")
-    if not s.index.is_unique:
-        raise ValueError(f"{name}: index labels must be unique")
-    return s
 
 
 def _check_cov(cov: pd.DataFrame | pd.Series | np.ndarray, index: pd.Index) -> np.ndarray:
@@ -453,7 +435,7 @@ def csranks(
         raise TypeError(f"stepdown: must be True or False, got {stepdown!r}")
     if not isinstance(descending, bool | np.bool_):
         raise TypeError(f"descending: must be True or False, got {descending!r}")
-    xs = _as_series(x, "x")
+    xs = as_series(x, "x", unique=True)
     p = len(xs)
     if p < 2:
         raise ValueError("x: at least two units are needed to rank")
@@ -524,7 +506,7 @@ def _tau_set(
     R: int,
     seed: int | None,
 ) -> pd.Series:
-    xs = _as_series(x, "x")
+    xs = as_series(x, "x", unique=True)
     p = len(xs)
     if not (isinstance(tau, int | np.integer) and not isinstance(tau, bool) and 1 <= tau <= p):
         raise ValueError(f"tau: must be an integer between 1 and the number of units ({p}), got {tau!r}")

@@ -16,44 +16,18 @@ import numpy as np
 import pandas as pd
 from scipy import optimize
 
+from analysis.inference._series import aligned
+
 Method = Literal["dl", "reml"]
 MeanKind = Literal["weighted", "zero"]
 _METHODS: tuple[str, ...] = ("dl", "reml")
 _MEANS: tuple[str, ...] = ("weighted", "zero")
 
 
-def _as_series(x: pd.Series | np.ndarray | Sequence[float], name: str) -> pd.Series:
-    if isinstance(x, pd.DataFrame):
-        raise TypeError(f"{name}: expected a one-dimensional Series or array, got a DataFrame")
-    if isinstance(x, pd.Series):
-        s = x.astype(float)
-    else:
-        arr = np.asarray(x, dtype=float)
-        if arr.ndim != 1:
-            raise ValueError(f"{name}: expected a one-dimensional array, got shape {arr.shape}")
-        s = pd.Series(arr)
-    vals = s.to_numpy()
-    if not np.all(np.isfinite(vals)):
-        bad = s.index[~np.isfinite(vals)].tolist()[:10]
-        raise ValueError(f"{name}: values must be finite (no NaN or inf); offending labels {bad}")
-    return s
-
-
 def _inputs(
     estimate: pd.Series | np.ndarray | Sequence[float], se: pd.Series | np.ndarray | Sequence[float]
 ) -> tuple[pd.Series, pd.Series]:
-    est, s = _as_series(estimate, "estimate"), _as_series(se, "se")
-    if len(est) != len(s):
-        raise ValueError(f"se: length {len(s)} differs from that of estimate ({len(est)})")
-    if isinstance(estimate, pd.Series) and isinstance(se, pd.Series):
-        if not est.index.equals(s.index):
-            if set(est.index) != set(s.index) or not est.index.is_unique:
-                raise ValueError("se: index labels do not match those of estimate")
-            s = s.loc[est.index]
-    elif isinstance(se, pd.Series):
-        est.index = s.index
-    else:
-        s.index = est.index
+    est, s = aligned(estimate, se, "estimate", "se")
     if (s <= 0).any():
         bad = s.index[(s <= 0).to_numpy()].tolist()[:10]
         raise ValueError(f"se: standard errors must be > 0; offending labels {bad}")
