@@ -19,6 +19,7 @@ Examples
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Sequence
 
 import numpy as np
@@ -92,20 +93,39 @@ def keyed_by_code(df: pd.DataFrame, what: str, *, unit: str = "municipality") ->
     return out
 
 
-class _Problems:
-    def __init__(self, source: str, table: str) -> None:
+class Problems:
+    """Collects the problems found in one input and raises them as one :class:`InputError`.
+
+    Each problem is one line starting with ``source``; the message heads them with
+    ``invalid <what> <noun> '<source>' (n problems):`` and, with ``max_shown``, lists that many
+    and summarises the rest.
+    """
+
+    def __init__(
+        self, source: str | os.PathLike[str], what: str, *, noun: str = "table", max_shown: int | None = None
+    ) -> None:
         self.source = str(source)
-        self.table = table
+        self.what = what
+        self.noun = noun
+        self.max_shown = max_shown
         self.items: list[str] = []
 
     def add(self, text: str) -> None:
         self.items.append(f"{self.source}: {text}")
 
+    def __bool__(self) -> bool:
+        return bool(self.items)
+
     def raise_if_any(self) -> None:
-        if self.items:
-            n = len(self.items)
-            head = f"invalid {self.table} table {self.source!r} ({n} problem{'s' if n > 1 else ''}):"
-            raise InputError("\n".join([head, *(f"  - {p}" for p in self.items)]))
+        if not self.items:
+            return
+        n = len(self.items)
+        head = f"invalid {self.what} {self.noun} {self.source!r} ({n} problem{'s' if n > 1 else ''}):"
+        shown = self.items if self.max_shown is None else self.items[: self.max_shown]
+        lines = [head, *(f"  - {p}" for p in shown)]
+        if n > len(shown):
+            lines.append(f"  - … and {n - len(shown)} more")
+        raise InputError("\n".join(lines))
 
 
 def _first(values: Iterable[object], k: int = _SHOW) -> str:
@@ -145,7 +165,7 @@ def _require_frame(df: object, source: str) -> pd.DataFrame:
     return df
 
 
-def _missing_columns(df: pd.DataFrame, required: Sequence[str], p: _Problems) -> bool:
+def _missing_columns(df: pd.DataFrame, required: Sequence[str], p: Problems) -> bool:
     missing = [c for c in required if c not in df.columns]
     if missing:
         p.add(f"missing column(s) {missing}")
@@ -155,7 +175,7 @@ def _missing_columns(df: pd.DataFrame, required: Sequence[str], p: _Problems) ->
     return bool(missing or dup)
 
 
-def _check_code_year(df: pd.DataFrame, p: _Problems, *, complete: bool, unique: bool) -> None:
+def _check_code_year(df: pd.DataFrame, p: Problems, *, complete: bool, unique: bool) -> None:
     """``code`` and ``year`` integer columns; known codes; optionally 98 per year, no duplicates."""
     ok = True
     for col in ("year", "code"):
@@ -204,7 +224,7 @@ def _check_code_year(df: pd.DataFrame, p: _Problems, *, complete: bool, unique: 
 def _check_numeric(
     df: pd.DataFrame,
     col: str,
-    p: _Problems,
+    p: Problems,
     *,
     lower: float | None = None,
     upper: float | None = None,
@@ -243,7 +263,7 @@ def _check_numeric(
             )
 
 
-def _check_category(df: pd.DataFrame, col: str, levels: Sequence[str], p: _Problems) -> None:
+def _check_category(df: pd.DataFrame, col: str, levels: Sequence[str], p: Problems) -> None:
     s = df[col]
     if not isinstance(s.dtype, pd.CategoricalDtype):
         p.add(f"column {col!r}: expected dtype category with levels {list(levels)}, found {s.dtype}")
@@ -287,7 +307,7 @@ def validate_persons(df: pd.DataFrame, *, source: str) -> pd.DataFrame:
         without any benefit in the year.
     """
     df = _require_frame(df, str(source))
-    p = _Problems(source, "person register")
+    p = Problems(source, "person register")
     if _missing_columns(df, PERSON_COLUMNS, p):
         p.raise_if_any()
     if len(df) == 0:
@@ -353,7 +373,7 @@ def validate_municipalities(df: pd.DataFrame, *, source: str) -> pd.DataFrame:
     Returns ``df`` unchanged, or raises :class:`InputError` listing every problem.
     """
     df = _require_frame(df, str(source))
-    p = _Problems(source, "municipality")
+    p = Problems(source, "municipality")
     if _missing_columns(df, MUNICIPALITY_REQUIRED, p):
         p.raise_if_any()
     _check_code_year(df, p, complete=True, unique=True)
@@ -404,7 +424,7 @@ def validate_truth(df: pd.DataFrame, *, source: str) -> pd.DataFrame:
     difference in [−1, 1].
     """
     df = _require_frame(df, str(source))
-    p = _Problems(source, "truth")
+    p = Problems(source, "truth")
     if _missing_columns(df, ("code", "benefit", "effect"), p):
         p.raise_if_any()
     code_ok = _is_int(df["code"])
@@ -455,7 +475,7 @@ def validate_aggregates(df: pd.DataFrame, *, source: str) -> pd.DataFrame:
     Returns ``df`` unchanged, or raises :class:`InputError` listing every problem.
     """
     df = _require_frame(df, str(source))
-    p = _Problems(source, "aggregate")
+    p = Problems(source, "aggregate")
     if _missing_columns(df, ("code", "year", "population"), p):
         p.raise_if_any()
     ft = [c for c in df.columns if str(c).startswith("ft_")]
@@ -509,7 +529,7 @@ def validate_register(persons: pd.DataFrame, municipalities: pd.DataFrame, *, so
     municipality table must have persons, and ``population`` must equal the number of person
     rows of that municipality and year. Both tables should have passed their own validators.
     """
-    p = _Problems(source, "register")
+    p = Problems(source, "register")
     counts = persons.groupby(["year", "code"], observed=True).size()
     mun = municipalities.set_index(["year", "code"])["population"]
     p_years = set(pd.unique(persons["year"]).tolist())

@@ -20,36 +20,18 @@ from pathlib import Path
 
 from analysis.core.municipalities import codes as _codes
 from analysis.core.municipalities import registry
-from analysis.core.validate import InputError
+from analysis.core.validate import Problems as _Problems
 
 #: Problems listed in one error message before the rest are summarised.
 MAX_SHOWN = 20
 
 
-class Problems:
-    """Collects problems found in one file and raises them as one :class:`InputError`."""
+class Problems(_Problems):
+    """The problems found in one raw file (:class:`analysis.core.validate.Problems`): one
+    message ``invalid <what> file '<path>' …`` listing at most :data:`MAX_SHOWN` of them."""
 
     def __init__(self, path: str | Path, what: str) -> None:
-        self.path = str(path)
-        self.what = what
-        self.items: list[str] = []
-
-    def add(self, text: str) -> None:
-        self.items.append(f"{self.path}: {text}")
-
-    def __bool__(self) -> bool:
-        return bool(self.items)
-
-    def raise_if_any(self) -> None:
-        if not self.items:
-            return
-        n = len(self.items)
-        head = f"invalid {self.what} file {self.path!r} ({n} problem{'s' if n > 1 else ''}):"
-        shown = self.items[:MAX_SHOWN]
-        lines = [head, *(f"  - {p}" for p in shown)]
-        if n > MAX_SHOWN:
-            lines.append(f"  - … and {n - MAX_SHOWN} more")
-        raise InputError("\n".join(lines))
+        super().__init__(path, what, noun="file", max_shown=MAX_SHOWN)
 
 
 def nfc(text: str) -> str:
