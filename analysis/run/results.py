@@ -179,7 +179,7 @@ def write_results(bm: Any, run_dir: str | os.PathLike[str]) -> Path:
         A column without a codebook entry (before anything is written).
     """
     tables = result_tables(bm)
-    book = codebook(tables, level=float(getattr(bm.main, "level", 0.95)))
+    book = codebook(tables, level=bm.main.level)
     meta: dict[str, Any] = {"parameters": bm.params.run_key(), "synthetic": bool(bm.synthetic)}
     target = Path(run_dir) / RESULTS_DIR
     with atomic_dir(target) as tmp:
